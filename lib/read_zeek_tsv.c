@@ -1,0 +1,441 @@
+/* read_zeek_tsv.c -- Zeek ASCII (TSV) logs: headers, then records, fast.
+ *
+ * Input: lines from read_reader.c (any number of #separator ... #close
+ * blocks, fields in any order, extra columns kept for vigil_reader_field).
+ * Output: vigil_record values (read_fields.c fills them).  This is the hot
+ * path of every hunt: a line is split with SSE2 compares that find every
+ * separator (and backslash) 16 bytes at a time, instead of one memchr call
+ * per field, which costs more than the field on short Zeek fields
+ * (measured: see bench/).  Method and field list: docs/readers.md. */
+#include <string.h>
+#include "internal.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#define MAX_MARK 32 /* longest #unset_field / #empty_field text kept */
+
+typedef struct tsv_state {
+    char sep;                 /* field separator (#separator, default TAB) */
+    char set_sep;             /* separator inside sets (#set_separator) */
+    char unset[MAX_MARK];     /* #unset_field text ("-") */
+    size_t unset_len;
+    char empty[MAX_MARK];     /* #empty_field text ("(empty)") */
+    size_t empty_len;
+    int have_fields;          /* a #fields line was seen in this block */
+    int bad_block;            /* this block's header is unusable */
+    char bad_why[96];         /* why, for the per-record diagnostics */
+    vigil_log_type type;      /* family of the current block */
+    size_t ncols;             /* columns in #fields */
+    size_t cap;               /* capacity of the arrays below */
+    uint8_t *col;             /* vigil__col id per column */
+    char **names;             /* column names (owned) */
+    const char **fpos;        /* current record: start of each field */
+    size_t *flen;             /* current record: length of each field */
+    size_t *seps;             /* scratch: separator offsets in the line */
+    size_t names_n;           /* names[] entries allocated */
+} tsv_state;
+
+static void free_names(vigil_reader *r, tsv_state *st)
+{
+    for (size_t i = 0; i < st->names_n; i++) vigil__free(&r->alloc, st->names[i]);
+    st->names_n = 0;
+}
+
+static void block_reset(tsv_state *st)
+{
+    st->sep = '\t';
+    st->set_sep = ',';
+    memcpy(st->unset, "-", 2);
+    st->unset_len = 1;
+    memcpy(st->empty, "(empty)", 8);
+    st->empty_len = 7;
+    st->have_fields = 0;
+    st->bad_block = 0;
+    st->bad_why[0] = 0;
+}
+
+static vigil_status init(vigil_reader *r)
+{
+    tsv_state *st = vigil__calloc(&r->alloc, 1, sizeof *st);
+    if (!st) return VIGIL_ENOMEM;
+    block_reset(st);
+    st->type = r->name_type;
+    r->be_state = st;
+    return VIGIL_OK;
+}
+
+static void fini(vigil_reader *r)
+{
+    tsv_state *st = r->be_state;
+    if (!st) return;
+    free_names(r, st);
+    vigil__free(&r->alloc, st->col);
+    vigil__free(&r->alloc, st->names);
+    vigil__free(&r->alloc, st->fpos);
+    vigil__free(&r->alloc, st->flen);
+    vigil__free(&r->alloc, st->seps);
+    vigil__free(&r->alloc, st);
+    r->be_state = NULL;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes Zeek's escapes (\xHH, and \\ for a backslash) in place; returns
+ * the new length. */
+static size_t unescape(char *p, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\\' && i + 3 < n && p[i + 1] == 'x' && hexval(p[i + 2]) >= 0 &&
+            hexval(p[i + 3]) >= 0) {
+            p[o++] = (char)(hexval(p[i + 2]) * 16 + hexval(p[i + 3]));
+            i += 3;
+        } else if (p[i] == '\\' && i + 1 < n && p[i + 1] == '\\') {
+            p[o++] = '\\';
+            i += 1;
+        } else {
+            p[o++] = p[i];
+        }
+    }
+    return o;
+}
+
+static vigil_status ensure_cols(vigil_reader *r, tsv_state *st, size_t n)
+{
+    if (n <= st->cap) return VIGIL_OK;
+    size_t nc = st->cap ? st->cap : 32;
+    while (nc < n) nc *= 2;
+    uint8_t *col = vigil__realloc(&r->alloc, st->col, nc * sizeof *col);
+    if (!col) return VIGIL_ENOMEM;
+    st->col = col;
+    char **names = vigil__realloc(&r->alloc, st->names, nc * sizeof *names);
+    if (!names) return VIGIL_ENOMEM;
+    st->names = names;
+    const char **fpos = vigil__realloc(&r->alloc, st->fpos, nc * sizeof *fpos);
+    if (!fpos) return VIGIL_ENOMEM;
+    st->fpos = fpos;
+    size_t *flen = vigil__realloc(&r->alloc, st->flen, nc * sizeof *flen);
+    if (!flen) return VIGIL_ENOMEM;
+    st->flen = flen;
+    size_t *seps = vigil__realloc(&r->alloc, st->seps, (nc + 1) * sizeof *seps);
+    if (!seps) return VIGIL_ENOMEM;
+    st->seps = seps;
+    st->cap = nc;
+    return VIGIL_OK;
+}
+
+static void mark_bad(tsv_state *st, const char *why)
+{
+    if (!st->bad_block) {
+        st->bad_block = 1;
+        snprintf(st->bad_why, sizeof st->bad_why, "%s", why);
+    }
+}
+
+/* The type a block's records have: #path, else the file name. */
+static void decide_type(vigil_reader *r, tsv_state *st, const char *path, size_t plen)
+{
+    if (plen) {
+        st->type = vigil__reader_set_log(r, path, plen);
+    } else if (r->name_type != VIGIL_LOG_UNKNOWN) {
+        char tmp[32];
+        vigil__log_type_from_filename(r->base, tmp, sizeof tmp);
+        st->type = vigil__reader_set_log(r, tmp, strlen(tmp));
+    } else {
+        st->type = VIGIL_LOG_UNKNOWN;
+        r->log_name[0] = 0;
+    }
+}
+
+/* #fields: column names -> ids.  Validates that the family's key fields are
+ * there. */
+static vigil_status parse_fields(vigil_reader *r, tsv_state *st, char *v, size_t n)
+{
+    size_t count = 1;
+    for (size_t i = 0; i < n; i++) count += v[i] == st->sep;
+    vigil_status rc = ensure_cols(r, st, count);
+    if (rc != VIGIL_OK) return rc;
+    free_names(r, st);
+    int seen_ts = 0, seen_o = 0, seen_r = 0;
+    uint64_t seen_mask[2] = { 0, 0 };
+    size_t k = 0, start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && v[i] != st->sep) continue;
+        const char *name = v + start;
+        size_t len = i - start;
+        st->names[k] = vigil__strndup(&r->alloc, name, len);
+        if (!st->names[k]) return VIGIL_ENOMEM;
+        st->names_n = k + 1;
+        vigil__col c = vigil__col_lookup(st->type, name, len);
+        if (c != VIGIL__COL_IGNORE) {
+            /* A column named twice: keep the first, ignore the second. */
+            if (seen_mask[c / 64] & (1ULL << (c % 64))) c = VIGIL__COL_IGNORE;
+            else seen_mask[c / 64] |= 1ULL << (c % 64);
+        }
+        st->col[k] = (uint8_t)c;
+        seen_ts |= c == VIGIL__COL_TS;
+        seen_o |= c == VIGIL__COL_ORIG_H;
+        seen_r |= c == VIGIL__COL_RESP_H;
+        if (len == 0) mark_bad(st, "#fields has an empty column name");
+        k++;
+        start = i + 1;
+    }
+    st->ncols = k;
+    st->have_fields = 1;
+    if (st->type != VIGIL_LOG_OTHER && st->type != VIGIL_LOG_UNKNOWN) {
+        if (!seen_ts) mark_bad(st, "#fields has no ts column");
+        else if (!seen_o || !seen_r) mark_bad(st, "#fields lacks id.orig_h/id.resp_h");
+    }
+    return VIGIL_OK;
+}
+
+static void parse_types(tsv_state *st, char *v, size_t n)
+{
+    size_t k = 0, start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && v[i] != st->sep) continue;
+        const char *t = v + start;
+        size_t len = i - start;
+        if (st->have_fields && k < st->ncols) {
+            if (!vigil__zeek_type_known(t, len)) {
+                char why[96];
+                snprintf(why, sizeof why, "#types: unknown type \"%.*s\" for %s",
+                         (int)(len > 30 ? 30 : len), t, st->names[k]);
+                mark_bad(st, why);
+            } else if (!vigil__col_type_ok((vigil__col)st->col[k], t, len)) {
+                char why[96];
+                snprintf(why, sizeof why, "#types: %s is \"%.*s\"", st->names[k],
+                         (int)(len > 30 ? 30 : len), t);
+                mark_bad(st, why);
+            }
+        }
+        k++;
+        start = i + 1;
+    }
+    if (st->have_fields && k != st->ncols) mark_bad(st, "#types and #fields differ in length");
+}
+
+static void set_mark(char *dst, size_t *dlen, const char *v, size_t n)
+{
+    if (n >= MAX_MARK) n = MAX_MARK - 1;
+    memcpy(dst, v, n);
+    dst[n] = 0;
+    *dlen = n;
+}
+
+/* One '#' line. */
+static vigil_status header_line(vigil_reader *r, tsv_state *st, char *line, size_t n)
+{
+    if (n >= 11 && memcmp(line, "#separator", 10) == 0 && (line[10] == ' ' || line[10] == '\t')) {
+        /* A new block starts: "#separator \x09". */
+        block_reset(st);
+        r->log_name[0] = 0;
+        st->type = VIGIL_LOG_UNKNOWN;
+        char *v = line + 11;
+        size_t vn = unescape(v, n - 11);
+        if (vn != 1) {
+            mark_bad(st, "#separator is not one character");
+            return VIGIL_OK;
+        }
+        st->sep = v[0];
+        return VIGIL_OK;
+    }
+    /* Other header lines: "#key<sep>value". */
+    size_t k = 1;
+    while (k < n && line[k] != st->sep) k++;
+    const char *key = line + 1;
+    size_t klen = k - 1;
+    char *v = k < n ? line + k + 1 : line + n;
+    size_t vn = k < n ? n - k - 1 : 0;
+#define KEY(lit) (klen == sizeof(lit) - 1 && memcmp(key, lit, klen) == 0)
+    if (KEY("set_separator")) {
+        vn = unescape(v, vn);
+        if (vn == 1) st->set_sep = v[0];
+    } else if (KEY("empty_field")) {
+        set_mark(st->empty, &st->empty_len, v, vn);
+    } else if (KEY("unset_field")) {
+        set_mark(st->unset, &st->unset_len, v, vn);
+    } else if (KEY("path")) {
+        if (st->have_fields) {
+            /* #path after #fields: a new block without #separator. */
+            st->have_fields = 0;
+            st->bad_block = 0;
+        }
+        decide_type(r, st, v, vn);
+        if (st->type == VIGIL_LOG_UNKNOWN) mark_bad(st, "#path is not a log name");
+        st->have_fields = 0;
+        return VIGIL_OK;
+    } else if (KEY("fields")) {
+        /* No #path in this block: the file name tells the type. */
+        if (!r->log_name[0]) decide_type(r, st, NULL, 0);
+        if (st->have_fields) st->bad_block = 0; /* a second #fields starts afresh */
+        return parse_fields(r, st, v, vn);
+    } else if (KEY("types")) {
+        parse_types(st, v, vn);
+    }
+    /* #open, #close and unknown '#' lines carry nothing we need. */
+#undef KEY
+    return VIGIL_OK;
+}
+
+static int has_binary(const char *p, size_t n, size_t reported_len)
+{
+    if (reported_len != n) return 1; /* a NUL inside the line */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x20 && c != '\t') return 1;
+    }
+    return 0;
+}
+
+/* Finds every separator of the line: st->seps[0..k) get their offsets and
+ * *bs is set when the line holds a backslash.  Stops after max_seps+1. */
+static size_t find_seps(const char *p, size_t n, char sep, size_t *seps, size_t max_seps, int *bs)
+{
+    size_t k = 0;
+    int any_bs = 0;
+#if defined(__SSE2__)
+    const __m128i vs = _mm_set1_epi8(sep), vb = _mm_set1_epi8('\\');
+    for (size_t i = 0; i < n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned ms = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vs));
+        unsigned mb = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vb));
+        if (n - i < 16) {
+            unsigned keep = (1u << (n - i)) - 1;
+            ms &= keep;
+            mb &= keep;
+        }
+        any_bs |= mb != 0;
+        while (ms) {
+            if (k > max_seps) { *bs = any_bs; return k; }
+            seps[k++] = i + (size_t)__builtin_ctz(ms);
+            ms &= ms - 1;
+        }
+    }
+#else
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == sep) {
+            if (k > max_seps) break;
+            seps[k++] = i;
+        } else if (p[i] == '\\') {
+            any_bs = 1;
+        }
+    }
+#endif
+    *bs = any_bs;
+    return k;
+}
+
+static vigil_status next(vigil_reader *r, const vigil_record **out)
+{
+    tsv_state *st = r->be_state;
+    char *line;
+    size_t n;
+    for (;;) {
+        vigil_status rc = vigil__reader_getline(r, &line, &n);
+        if (rc != VIGIL_OK) return rc;
+        if (!line) { *out = NULL; return VIGIL_OK; }
+        if (n == 0) continue; /* blank line: nothing */
+        if (line[0] == '#') {
+            rc = header_line(r, st, line, n);
+            if (rc != VIGIL_OK) return rc;
+            continue;
+        }
+        if (!st->have_fields) {
+            if (has_binary(line, strlen(line), n))
+                vigil__reader_skip(r, VIGIL_SKIP_BINARY, 0, "binary bytes in a text log");
+            else
+                vigil__reader_skip(r, VIGIL_SKIP_NO_HEADER, 0, "data line before any #fields header");
+            continue;
+        }
+        if (st->bad_block) {
+            vigil__reader_skip(r, VIGIL_SKIP_BAD_HEADER, 0, st->bad_why);
+            continue;
+        }
+        if (st->type == VIGIL_LOG_UNKNOWN) {
+            vigil__reader_skip(r, VIGIL_SKIP_UNKNOWN_LOG_TYPE, 0,
+                               "no #path and the file name does not name a log type");
+            continue;
+        }
+        int bs;
+        size_t nsep = find_seps(line, n, st->sep, st->seps, st->ncols - 1, &bs);
+        if (nsep != st->ncols - 1) {
+            char why[64];
+            if (nsep >= st->ncols)
+                snprintf(why, sizeof why, "more than %zu fields", st->ncols);
+            else
+                snprintf(why, sizeof why, "%zu fields, %zu expected", nsep + 1, st->ncols);
+            if (has_binary(line, strlen(line), n))
+                vigil__reader_skip(r, VIGIL_SKIP_BINARY, 0, "binary bytes in a text log");
+            else if (nsep < st->ncols - 1)
+                vigil__reader_skip(r, VIGIL_SKIP_TOO_FEW_FIELDS, 0, why);
+            else
+                vigil__reader_skip(r, VIGIL_SKIP_TOO_MANY_FIELDS, 0, why);
+            continue;
+        }
+        st->seps[nsep] = n;
+        vigil_record *rec = &r->rec;
+        rec->type = st->type;
+        rec->line = r->lineno;
+        vigil__record_reset(rec, st->type);
+        rec->ts = -1;
+        if (st->type == VIGIL_LOG_DNS) rec->u.dns.set_sep = st->set_sep;
+        vigil_skip_reason bad = VIGIL_SKIP_NONE;
+        size_t bad_col = 0;
+        size_t start = 0;
+        for (size_t i = 0; i < st->ncols; i++) {
+            char *f = line + start;
+            size_t fl = st->seps[i] - start;
+            start = st->seps[i] + 1;
+            if (bs && memchr(f, '\\', fl)) {
+                fl = unescape(f, fl);
+            }
+            st->fpos[i] = f;
+            st->flen[i] = fl;
+            vigil__col c = (vigil__col)st->col[i];
+            if (c == VIGIL__COL_IGNORE || bad) continue;
+            /* First byte before memcmp: most fields are neither marker. */
+            int unset = fl == st->unset_len && fl && f[0] == st->unset[0] &&
+                        memcmp(f, st->unset, fl) == 0;
+            int empty = !unset && fl == st->empty_len && fl && f[0] == st->empty[0] &&
+                        memcmp(f, st->empty, fl) == 0;
+            vigil_skip_reason why = vigil__record_set(rec, c, f, fl, unset, empty);
+            if (why != VIGIL_SKIP_NONE) { bad = why; bad_col = i; }
+        }
+        if (bad) {
+            char why[96];
+            snprintf(why, sizeof why, "field %s: \"%.*s\"", st->names[bad_col],
+                     (int)(st->flen[bad_col] > 40 ? 40 : st->flen[bad_col]), st->fpos[bad_col]);
+            if (has_binary(line, strlen(line), n))
+                vigil__reader_skip(r, VIGIL_SKIP_BINARY, 0, "binary bytes in a text log");
+            else
+                vigil__reader_skip(r, bad, 0, why);
+            continue;
+        }
+        *out = rec;
+        return VIGIL_OK;
+    }
+}
+
+static const char *field(const vigil_reader *r, const char *name, size_t *len)
+{
+    const tsv_state *st = r->be_state;
+    if (!st || !st->have_fields) return NULL;
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < st->ncols && i < st->names_n; i++) {
+        if (strlen(st->names[i]) == nl && memcmp(st->names[i], name, nl) == 0) {
+            *len = st->flen[i];
+            return st->fpos[i];
+        }
+    }
+    return NULL;
+}
+
+const vigil__backend vigil__backend_zeek_tsv = { VIGIL_FORMAT_ZEEK_TSV, init, next, field, fini };

@@ -1,0 +1,41 @@
+/* vigil.c -- the vigil command: parses the command name and dispatches. */
+#include <stdio.h>
+#include <string.h>
+#include "tool.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: vigil <command> [options] PATH...\n"
+            "\n"
+            "commands:\n"
+            "  stats     read logs (Zeek TSV/JSON, Suricata EVE, pcap; .gz too) and\n"
+            "            report records, time span, addresses and skipped records\n"
+            "\n"
+            "  vigil <command> --help   options of a command\n"
+            "  vigil --version          version\n"
+            "\n"
+            "exit status: 0 clean, 3 some records skipped, 1 a path unreadable,\n"
+            "             2 usage error\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("vigil %s\n", VIGIL_VERSION);
+        return TOOL_EXIT_OK;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return TOOL_EXIT_OK;
+    }
+    if (strcmp(cmd, "stats") == 0) return tool_stats(argc - 1, argv + 1);
+    fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return TOOL_EXIT_USAGE;
+}
