@@ -68,11 +68,6 @@ static inline uint64_t addr_hash(uint64_t hi, uint64_t lo)
     return h;
 }
 
-static int addr_is_zero(const vigil_addr *a)
-{
-    return (load64(a->b) | load64(a->b + 8)) == 0;
-}
-
 static void addrset_free(const vigil_allocator *al, addrset *s)
 {
     vigil__free(al, s->keys);
@@ -81,10 +76,10 @@ static void addrset_free(const vigil_allocator *al, addrset *s)
 }
 
 /* The slot index holding `a`, or the empty slot where it goes. */
-static inline size_t addrset_slot(const addrset *s, uint64_t hi, uint64_t lo)
+static inline size_t addrset_slot(const addrset *s, uint64_t hi, uint64_t lo, uint64_t h)
 {
     size_t mask = s->cap - 1;
-    size_t i = (size_t)addr_hash(hi, lo) & mask;
+    size_t i = (size_t)h & mask;
     for (;;) {
         const uint8_t *k = s->keys[i].b;
         uint64_t khi = load64(k), klo = load64(k + 8);
@@ -110,7 +105,7 @@ static vigil_status addrset_grow(const vigil_allocator *al, addrset *s)
         const uint8_t *k = s->keys[i].b;
         uint64_t hi = load64(k), lo = load64(k + 8);
         if ((hi | lo) == 0) continue;
-        size_t j = addrset_slot(&n, hi, lo);
+        size_t j = addrset_slot(&n, hi, lo, addr_hash(hi, lo));
         n.keys[j] = s->keys[i];
         n.internal[j] = s->internal[i];
     }
@@ -139,16 +134,31 @@ static int query_internal(internal_query *q)
     return q->answer;
 }
 
-/* Adds a non-zero address; `q` decides its internal bit. */
-static inline vigil_status addrset_add(const vigil_allocator *al, addrset *s,
-                                       const vigil_addr *a, internal_query *q)
+/* Starts loading the cache line where an address with hash h would sit, so
+ * the misses of the (up to four) probes of one record overlap instead of
+ * queueing: with hundreds of thousands of distinct addresses the tables
+ * outgrow the caches and each probe is a memory round trip. */
+static inline void addrset_prefetch(const addrset *s, uint64_t h)
 {
-    uint64_t hi = load64(a->b), lo = load64(a->b + 8);
+#if defined(__GNUC__) || defined(__clang__)
+    if (s->cap) __builtin_prefetch(&s->keys[(size_t)h & (s->cap - 1)]);
+#else
+    (void)s;
+    (void)h;
+#endif
+}
+
+/* Adds a non-zero address (halves hi/lo, hash h); `q` decides its internal
+ * bit. */
+static inline vigil_status addrset_add(const vigil_allocator *al, addrset *s,
+                                       const vigil_addr *a, uint64_t hi, uint64_t lo,
+                                       uint64_t h, internal_query *q)
+{
     if ((s->count + 1) * 10 > s->cap * 7) {
         vigil_status rc = addrset_grow(al, s);
         if (rc != VIGIL_OK) return rc;
     }
-    size_t i = addrset_slot(s, hi, lo);
+    size_t i = addrset_slot(s, hi, lo, h);
     const uint8_t *k = s->keys[i].b;
     if ((load64(k) | load64(k + 8)) == 0) {
         s->keys[i] = *a;
@@ -174,9 +184,11 @@ static vigil_status addrset_merge(const vigil_allocator *al, addrset *dst, const
         if (rc != VIGIL_OK) return rc;
     }
     for (size_t i = 0; i < src->cap; i++) {
-        if (addr_is_zero(&src->keys[i])) continue;
+        const vigil_addr *a = &src->keys[i];
+        uint64_t hi = load64(a->b), lo = load64(a->b + 8);
+        if ((hi | lo) == 0) continue;
         internal_query q = { src->internal[i], 0, NULL, NULL };
-        vigil_status rc = addrset_add(al, dst, &src->keys[i], &q);
+        vigil_status rc = addrset_add(al, dst, a, hi, lo, addr_hash(hi, lo), &q);
         if (rc != VIGIL_OK) return rc;
     }
     return VIGIL_OK;
@@ -238,9 +250,20 @@ void vigil_stats_free(vigil_stats *s)
 
 /* Finds the log named `name`, creating it (in sorted position) when absent.
  * Returns NULL only when creating it failed for lack of memory. */
+/* Equality of two short NUL-terminated names, inline: called once per
+ * record, where a libc strcmp call costs more than the compare itself. */
+static inline int same_name(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
 static log_acc *find_log(vigil_stats *s, const char *name)
 {
-    if (s->last < s->nlogs && strcmp(s->logs[s->last].name, name) == 0)
+    if (s->last < s->nlogs && same_name(s->logs[s->last].name, name))
         return &s->logs[s->last];
     size_t lo = 0, hi = s->nlogs;
     while (lo < hi) {
@@ -271,16 +294,6 @@ static log_acc *find_log(vigil_stats *s, const char *name)
     return &s->logs[lo];
 }
 
-/* Accounts one side's address in the log's set and the global set. */
-static vigil_status add_addr(vigil_stats *s, log_acc *l, const vigil_addr *a, int flag)
-{
-    if (addr_is_zero(a)) return VIGIL_OK;
-    internal_query q = { flag, -1, s->internal, a };
-    vigil_status rc = addrset_add(&s->alloc, &l->addrs, a, &q);
-    if (rc == VIGIL_OK) rc = addrset_add(&s->alloc, &s->all, a, &q);
-    return rc;
-}
-
 vigil_status vigil_stats_add(vigil_stats *s, const vigil_record *rec)
 {
     if (!s || !rec) return VIGIL_EINVAL;
@@ -303,8 +316,33 @@ vigil_status vigil_stats_add(vigil_stats *s, const vigil_record *rec)
         lo_flag = rec->u.conn.local_orig == VIGIL_TRUE;
         lr_flag = rec->u.conn.local_resp == VIGIL_TRUE;
     }
-    vigil_status rc = add_addr(s, l, &id->orig_h, lo_flag);
-    if (rc == VIGIL_OK) rc = add_addr(s, l, &id->resp_h, lr_flag);
+    const vigil_addr *oa = &id->orig_h, *ra = &id->resp_h;
+    uint64_t ohi = load64(oa->b), olo = load64(oa->b + 8);
+    uint64_t rhi = load64(ra->b), rlo = load64(ra->b + 8);
+    int o_set = (ohi | olo) != 0, r_set = (rhi | rlo) != 0; /* all-zero: no address */
+    uint64_t oh = 0, rh = 0;
+    if (o_set) {
+        oh = addr_hash(ohi, olo);
+        addrset_prefetch(&l->addrs, oh);
+        addrset_prefetch(&s->all, oh);
+    }
+    if (r_set) {
+        rh = addr_hash(rhi, rlo);
+        addrset_prefetch(&l->addrs, rh);
+        addrset_prefetch(&s->all, rh);
+    }
+    vigil_status rc = VIGIL_OK;
+    if (o_set) {
+        /* One query per side: the netset is asked at most once. */
+        internal_query q = { lo_flag, -1, s->internal, oa };
+        rc = addrset_add(&s->alloc, &l->addrs, oa, ohi, olo, oh, &q);
+        if (rc == VIGIL_OK) rc = addrset_add(&s->alloc, &s->all, oa, ohi, olo, oh, &q);
+    }
+    if (r_set && rc == VIGIL_OK) {
+        internal_query q = { lr_flag, -1, s->internal, ra };
+        rc = addrset_add(&s->alloc, &l->addrs, ra, rhi, rlo, rh, &q);
+        if (rc == VIGIL_OK) rc = addrset_add(&s->alloc, &s->all, ra, rhi, rlo, rh, &q);
+    }
     return rc;
 }
 
@@ -559,6 +597,15 @@ static int cmp_size_desc(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Notes beyond stats.h: readers and per-thread accumulators use
+ * opts->alloc, else the allocator `s` was made with; with threads > 1 it is
+ * called from several threads at once and must be thread-safe.  The files
+ * are handed out largest first through an atomic index.  vigil_stats_files
+ * counts the files vigil_reader_open accepted; a file it rejects as not a
+ * log (VIGIL_EFORMAT) is one skip (BINARY or UNKNOWN_LOG_TYPE, log
+ * "unknown"); one it cannot open is UNREADABLE.  *unreadable is set (not
+ * added to).  On an error other than unreadable files, `s` may hold part of
+ * the results. */
 vigil_status vigil_stats_scan(vigil_stats *s, const char *const *files,
                               size_t nfiles, int threads,
                               const vigil_reader_opts *opts,

@@ -4,6 +4,7 @@
  * the value stored in the vigil_record, or the reason the record is bad.
  * The field names are Zeek's own (conn.log, dns.log, ssl.log, http.log);
  * docs/readers.md lists them. */
+#include <stddef.h>
 #include <string.h>
 #include "internal.h"
 
@@ -352,4 +353,50 @@ vigil_skip_reason vigil__record_finish(vigil_record *rec, const char **why)
     (void)rec;
     *why = NULL;
     return VIGIL_SKIP_NONE;
+}
+
+#define OFF(member) ((uint16_t)offsetof(vigil_record, member))
+
+void vigil__col_fast(vigil_log_type t, vigil__col c, vigil__fast_col *out)
+{
+    out->kind = VIGIL__FAST_GENERIC;
+    out->bit = 0;
+    out->offset = 0;
+    /* The id fields sit at the same offsets in every family's struct. */
+    switch (c) {
+    case VIGIL__COL_TS: out->kind = VIGIL__FAST_TS; return;
+    case VIGIL__COL_UID: out->kind = VIGIL__FAST_STR; out->offset = OFF(u.conn.id.uid); return;
+    case VIGIL__COL_ORIG_P: out->kind = VIGIL__FAST_PORT; out->offset = OFF(u.conn.id.orig_p); return;
+    case VIGIL__COL_RESP_P: out->kind = VIGIL__FAST_PORT; out->offset = OFF(u.conn.id.resp_p); return;
+    case VIGIL__COL_ORIG_H:
+    case VIGIL__COL_RESP_H:
+        if (t == VIGIL_LOG_OTHER) return; /* unset allowed: generic path */
+        out->kind = VIGIL__FAST_ADDR;
+        out->offset = c == VIGIL__COL_ORIG_H ? OFF(u.conn.id.orig_h) : OFF(u.conn.id.resp_h);
+        return;
+    default:
+        break;
+    }
+    if (t != VIGIL_LOG_CONN) return;
+    switch (c) {
+    case VIGIL__COL_DURATION:
+        out->kind = VIGIL__FAST_INTERVAL;
+        out->offset = OFF(u.conn.duration);
+        out->bit = (uint8_t)__builtin_ctz(VIGIL_CONN_HAS_DURATION);
+        return;
+    case VIGIL__COL_SERVICE: out->kind = VIGIL__FAST_STR; out->offset = OFF(u.conn.service); return;
+    case VIGIL__COL_HISTORY: out->kind = VIGIL__FAST_STR; out->offset = OFF(u.conn.history); return;
+#define CNT(col, member, b) case col: out->kind = VIGIL__FAST_COUNT; out->offset = OFF(u.conn.member); \
+        out->bit = (uint8_t)__builtin_ctz(b); return;
+    CNT(VIGIL__COL_ORIG_BYTES, orig_bytes, VIGIL_CONN_HAS_ORIG_BYTES)
+    CNT(VIGIL__COL_RESP_BYTES, resp_bytes, VIGIL_CONN_HAS_RESP_BYTES)
+    CNT(VIGIL__COL_MISSED_BYTES, missed_bytes, VIGIL_CONN_HAS_MISSED_BYTES)
+    CNT(VIGIL__COL_ORIG_PKTS, orig_pkts, VIGIL_CONN_HAS_ORIG_PKTS)
+    CNT(VIGIL__COL_ORIG_IP_BYTES, orig_ip_bytes, VIGIL_CONN_HAS_ORIG_IP_BYTES)
+    CNT(VIGIL__COL_RESP_PKTS, resp_pkts, VIGIL_CONN_HAS_RESP_PKTS)
+    CNT(VIGIL__COL_RESP_IP_BYTES, resp_ip_bytes, VIGIL_CONN_HAS_RESP_IP_BYTES)
+#undef CNT
+    default:
+        return;
+    }
 }

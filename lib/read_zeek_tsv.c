@@ -7,6 +7,7 @@
  * separator (and backslash) 16 bytes at a time, instead of one memchr call
  * per field, which costs more than the field on short Zeek fields
  * (measured: see bench/).  Method and field list: docs/readers.md. */
+#include <stddef.h>
 #include <string.h>
 #include "internal.h"
 #if defined(__SSE2__)
@@ -29,11 +30,17 @@ typedef struct tsv_state {
     size_t ncols;             /* columns in #fields */
     size_t cap;               /* capacity of the arrays below */
     uint8_t *col;             /* vigil__col id per column */
+    vigil__fast_col *fast;    /* per column: how the hot loop stores it */
     char **names;             /* column names (owned) */
     const char **fpos;        /* current record: start of each field */
     size_t *flen;             /* current record: length of each field */
     size_t *seps;             /* scratch: separator offsets in the line */
     size_t names_n;           /* names[] entries allocated */
+    int canon_conn;           /* columns 0..19 are Zeek's own conn order with
+                                 the default markers: straight-line parse */
+    int fields_valid;         /* fpos/flen describe the current record; else
+                                 fields are found from `line` and `seps` */
+    const char *line;         /* the current record's line (for field()) */
 } tsv_state;
 
 static void free_names(vigil_reader *r, tsv_state *st)
@@ -71,6 +78,7 @@ static void fini(vigil_reader *r)
     if (!st) return;
     free_names(r, st);
     vigil__free(&r->alloc, st->col);
+    vigil__free(&r->alloc, st->fast);
     vigil__free(&r->alloc, st->names);
     vigil__free(&r->alloc, st->fpos);
     vigil__free(&r->alloc, st->flen);
@@ -115,6 +123,9 @@ static vigil_status ensure_cols(vigil_reader *r, tsv_state *st, size_t n)
     uint8_t *col = vigil__realloc(&r->alloc, st->col, nc * sizeof *col);
     if (!col) return VIGIL_ENOMEM;
     st->col = col;
+    vigil__fast_col *fast = vigil__realloc(&r->alloc, st->fast, nc * sizeof *fast);
+    if (!fast) return VIGIL_ENOMEM;
+    st->fast = fast;
     char **names = vigil__realloc(&r->alloc, st->names, nc * sizeof *names);
     if (!names) return VIGIL_ENOMEM;
     st->names = names;
@@ -180,6 +191,7 @@ static vigil_status parse_fields(vigil_reader *r, tsv_state *st, char *v, size_t
             else seen_mask[c / 64] |= 1ULL << (c % 64);
         }
         st->col[k] = (uint8_t)c;
+        vigil__col_fast(st->type, c, &st->fast[k]);
         seen_ts |= c == VIGIL__COL_TS;
         seen_o |= c == VIGIL__COL_ORIG_H;
         seen_r |= c == VIGIL__COL_RESP_H;
@@ -189,6 +201,20 @@ static vigil_status parse_fields(vigil_reader *r, tsv_state *st, char *v, size_t
     }
     st->ncols = k;
     st->have_fields = 1;
+    static const vigil__col canon[20] = {
+        VIGIL__COL_TS, VIGIL__COL_UID, VIGIL__COL_ORIG_H, VIGIL__COL_ORIG_P,
+        VIGIL__COL_RESP_H, VIGIL__COL_RESP_P, VIGIL__COL_PROTO, VIGIL__COL_SERVICE,
+        VIGIL__COL_DURATION, VIGIL__COL_ORIG_BYTES, VIGIL__COL_RESP_BYTES,
+        VIGIL__COL_CONN_STATE, VIGIL__COL_LOCAL_ORIG, VIGIL__COL_LOCAL_RESP,
+        VIGIL__COL_MISSED_BYTES, VIGIL__COL_HISTORY, VIGIL__COL_ORIG_PKTS,
+        VIGIL__COL_ORIG_IP_BYTES, VIGIL__COL_RESP_PKTS, VIGIL__COL_RESP_IP_BYTES,
+    };
+    st->canon_conn = st->type == VIGIL_LOG_CONN && k >= 20 && st->unset_len == 1 &&
+                     st->unset[0] == '-' && st->empty_len == 7 &&
+                     memcmp(st->empty, "(empty)", 7) == 0;
+    for (size_t i = 0; i < k; i++)
+        if ((i < 20 && st->col[i] != canon[i]) || (i >= 20 && st->col[i] != VIGIL__COL_IGNORE))
+            st->canon_conn = 0;
     if (st->type != VIGIL_LOG_OTHER && st->type != VIGIL_LOG_UNKNOWN) {
         if (!seen_ts) mark_bad(st, "#fields has no ts column");
         else if (!seen_o || !seen_r) mark_bad(st, "#fields lacks id.orig_h/id.resp_h");
@@ -333,6 +359,90 @@ static size_t find_seps(const char *p, size_t n, char sep, size_t *seps, size_t 
     return k;
 }
 
+/* Zeek's own conn.log column order, parsed in straight-line code: no
+ * per-field dispatch, so no indirect-jump mispredictions (the dispatch was
+ * the largest single cost left in the generic loop, by perf).  Returns 0
+ * when any field has an unusual shape; the caller then parses the line
+ * with the generic loop, which also finds the skip reason. */
+static int parse_conn_canon(const tsv_state *st, vigil_record *rec, const char *line)
+{
+    const size_t *s = st->seps;
+#define F(i) (line + ((i) ? s[(i) - 1] + 1 : 0))
+#define L(i) (s[i] - ((i) ? s[(i) - 1] + 1 : 0))
+#define UNSET(i) (L(i) == 1 && F(i)[0] == '-')
+    vigil_conn *c = &rec->u.conn;
+    uint32_t present = 0;
+    uint64_t v;
+    if (!vigil__decimal_fast(F(0), L(0), &c->id.ts)) return 0;
+    rec->ts = c->id.ts;
+    c->id.uid.p = UNSET(1) ? NULL : F(1);
+    c->id.uid.len = UNSET(1) ? 0 : L(1);
+    if (!vigil__addr_v4_fast(F(2), L(2), &c->id.orig_h)) return 0;
+    if (L(3) > 5 || !vigil__parse_u64(F(3), L(3), &v) || v > 65535) return 0;
+    c->id.orig_p = (uint16_t)v;
+    if (!vigil__addr_v4_fast(F(4), L(4), &c->id.resp_h)) return 0;
+    if (L(5) > 5 || !vigil__parse_u64(F(5), L(5), &v) || v > 65535) return 0;
+    c->id.resp_p = (uint16_t)v;
+    const char *p = F(6);
+    if (L(6) != 3) return 0;
+    if (p[0] == 't' && p[1] == 'c' && p[2] == 'p') c->proto = VIGIL_PROTO_TCP;
+    else if (p[0] == 'u' && p[1] == 'd' && p[2] == 'p') c->proto = VIGIL_PROTO_UDP;
+    else return 0;
+    c->service.p = UNSET(7) ? NULL : F(7);
+    c->service.len = UNSET(7) || (L(7) == 7 && F(7)[0] == '(') ? 0 : L(7);
+    c->duration = 0;
+    if (!UNSET(8)) {
+        if (!vigil__decimal_fast(F(8), L(8), &c->duration)) return 0;
+        present |= VIGIL_CONN_HAS_DURATION;
+    }
+    static const struct { uint8_t col; uint8_t bit; uint16_t off; } counts[8] = {
+        { 9, 1, (uint16_t)offsetof(vigil_conn, orig_bytes) },
+        { 10, 2, (uint16_t)offsetof(vigil_conn, resp_bytes) },
+        { 14, 3, (uint16_t)offsetof(vigil_conn, missed_bytes) },
+        { 16, 4, (uint16_t)offsetof(vigil_conn, orig_pkts) },
+        { 17, 5, (uint16_t)offsetof(vigil_conn, orig_ip_bytes) },
+        { 18, 6, (uint16_t)offsetof(vigil_conn, resp_pkts) },
+        { 19, 7, (uint16_t)offsetof(vigil_conn, resp_ip_bytes) },
+        { 0, 0, 0 },
+    };
+    for (int k = 0; k < 7; k++) {
+        unsigned i = counts[k].col;
+        uint64_t x = 0;
+        if (!UNSET(i)) {
+            if (L(i) > 16 || !vigil__parse_u64(F(i), L(i), &x)) return 0;
+            present |= 1u << counts[k].bit;
+        }
+        memcpy((char *)c + counts[k].off, &x, sizeof x);
+    }
+    p = F(11);
+    size_t n = L(11);
+    if (n == 2 && p[0] == 'S' && p[1] == 'F') c->conn_state = VIGIL_CS_SF;
+    else if (n == 2 && p[0] == 'S' && p[1] == '0') c->conn_state = VIGIL_CS_S0;
+    else if (n == 3 && p[0] == 'R' && p[1] == 'E' && p[2] == 'J') c->conn_state = VIGIL_CS_REJ;
+    else if (n == 2 && p[0] == 'S' && p[1] == '1') c->conn_state = VIGIL_CS_S1;
+    else if (n == 3 && p[0] == 'O' && p[1] == 'T' && p[2] == 'H') c->conn_state = VIGIL_CS_OTH;
+    else return 0; /* rarer states: the generic path */
+    for (int i = 12; i <= 13; i++) {
+        int8_t b;
+        if (L(i) != 1) return 0;
+        char ch = F(i)[0];
+        if (ch == 'T') b = VIGIL_TRUE;
+        else if (ch == 'F') b = VIGIL_FALSE;
+        else if (ch == '-') b = VIGIL_UNSET;
+        else return 0;
+        if (i == 12) c->local_orig = b; else c->local_resp = b;
+    }
+    c->history.p = UNSET(15) ? NULL : F(15);
+    c->history.len = UNSET(15) || (L(15) == 7 && F(15)[0] == '(' &&
+                                   memcmp(F(15), "(empty)", 7) == 0) ? 0 : L(15);
+    if (L(7) == 7 && F(7)[0] == '(' && memcmp(F(7), "(empty)", 7) != 0) c->service.len = 7;
+    c->present = present;
+#undef F
+#undef L
+#undef UNSET
+    return 1;
+}
+
 static vigil_status next(vigil_reader *r, const vigil_record **out)
 {
     tsv_state *st = r->be_state;
@@ -384,23 +494,93 @@ static vigil_status next(vigil_reader *r, const vigil_record **out)
         vigil_record *rec = &r->rec;
         rec->type = st->type;
         rec->line = r->lineno;
+        st->line = line;
+        if (st->canon_conn && !bs && parse_conn_canon(st, rec, line)) {
+            st->fields_valid = 0;
+            *out = rec;
+            return VIGIL_OK;
+        }
+        st->fields_valid = 1;
         vigil__record_reset(rec, st->type);
         rec->ts = -1;
         if (st->type == VIGIL_LOG_DNS) rec->u.dns.set_sep = st->set_sep;
         vigil_skip_reason bad = VIGIL_SKIP_NONE;
         size_t bad_col = 0;
         size_t start = 0;
-        for (size_t i = 0; i < st->ncols; i++) {
+        /* Locals, not st->...: the stores through `dst` below may alias
+         * anything, and would force a reload of every array pointer. */
+        const size_t ncols = st->ncols, *const seps = st->seps;
+        const char **const fpos = st->fpos;
+        size_t *const flen = st->flen;
+        const uint8_t *const cols = st->col;
+        const vigil__fast_col *const fast = st->fast;
+        for (size_t i = 0; i < ncols; i++) {
             char *f = line + start;
-            size_t fl = st->seps[i] - start;
-            start = st->seps[i] + 1;
+            size_t fl = seps[i] - start;
+            start = seps[i] + 1;
             if (bs && memchr(f, '\\', fl)) {
                 fl = unescape(f, fl);
             }
-            st->fpos[i] = f;
-            st->flen[i] = fl;
-            vigil__col c = (vigil__col)st->col[i];
+            fpos[i] = f;
+            flen[i] = fl;
+            vigil__col c = (vigil__col)cols[i];
             if (c == VIGIL__COL_IGNORE || bad) continue;
+            const vigil__fast_col fc = fast[i];
+            char *dst = (char *)rec + fc.offset;
+            /* The common shapes are stored here without a call; anything
+             * else (unset markers, odd text) falls through to the generic
+             * vigil__record_set, which also produces the skip reason. */
+            switch ((vigil__fast_kind)fc.kind) {
+            case VIGIL__FAST_TS:
+                if (vigil__decimal_fast(f, fl, &rec->ts)) {
+                    rec->u.conn.id.ts = rec->ts;
+                    continue;
+                }
+                break;
+            case VIGIL__FAST_ADDR:
+                if (vigil__addr_v4_fast(f, fl, (vigil_addr *)(void *)dst)) continue;
+                break;
+            case VIGIL__FAST_COUNT: {
+                uint64_t v;
+                if (fl <= 16 && vigil__parse_u64(f, fl, &v)) {
+                    memcpy(dst, &v, sizeof v);
+                    rec->u.conn.present |= 1u << fc.bit;
+                    continue;
+                }
+                break;
+            }
+            case VIGIL__FAST_PORT: {
+                uint64_t v;
+                if (fl <= 5 && vigil__parse_u64(f, fl, &v) && v <= 65535) {
+                    uint16_t p16 = (uint16_t)v;
+                    memcpy(dst, &p16, sizeof p16);
+                    continue;
+                }
+                break;
+            }
+            case VIGIL__FAST_INTERVAL: {
+                double d;
+                if (vigil__decimal_fast(f, fl, &d)) {
+                    memcpy(dst, &d, sizeof d);
+                    rec->u.conn.present |= 1u << fc.bit;
+                    continue;
+                }
+                break;
+            }
+            case VIGIL__FAST_STR: {
+                vigil_str sv = { f, fl };
+                if (fl == st->unset_len && f[0] == st->unset[0] && memcmp(f, st->unset, fl) == 0) {
+                    sv.p = NULL;
+                    sv.len = 0;
+                } else if (fl == st->empty_len && f[0] == st->empty[0] && memcmp(f, st->empty, fl) == 0) {
+                    sv.len = 0;
+                }
+                memcpy(dst, &sv, sizeof sv);
+                continue;
+            }
+            case VIGIL__FAST_GENERIC:
+                break;
+            }
             /* First byte before memcmp: most fields are neither marker. */
             int unset = fl == st->unset_len && fl && f[0] == st->unset[0] &&
                         memcmp(f, st->unset, fl) == 0;
@@ -431,8 +611,13 @@ static const char *field(const vigil_reader *r, const char *name, size_t *len)
     size_t nl = strlen(name);
     for (size_t i = 0; i < st->ncols && i < st->names_n; i++) {
         if (strlen(st->names[i]) == nl && memcmp(st->names[i], name, nl) == 0) {
-            *len = st->flen[i];
-            return st->fpos[i];
+            if (st->fields_valid) {
+                *len = st->flen[i];
+                return st->fpos[i];
+            }
+            size_t start = i ? st->seps[i - 1] + 1 : 0;
+            *len = st->seps[i] - start;
+            return st->line + start;
         }
     }
     return NULL;

@@ -32,13 +32,21 @@ static int parse_v4(const char *s, size_t n, uint8_t out[4])
 int vigil_addr_parse(const char *s, size_t n, vigil_addr *out)
 {
     if (n == 0 || n >= 64) return 0;
-    if (memchr(s, ':', n) == NULL) {
+    if (n <= 15) {
+        /* Dotted IPv4 first: no scan for ':' on the common case.  The
+         * vector path reads 16 bytes, so only inside padded buffers; text
+         * from elsewhere goes through a padded copy. */
+        char pad[32] = { 0 };
+        memcpy(pad, s, n);
+        if (vigil__addr_v4_fast(pad, n, out)) return 1;
         uint8_t q[4];
-        if (!parse_v4(s, n, q)) return 0;
-        memcpy(out->b, v4_prefix, 12);
-        memcpy(out->b + 12, q, 4);
-        return 1;
+        if (parse_v4(s, n, q)) {
+            memcpy(out->b, v4_prefix, 12);
+            memcpy(out->b + 12, q, 4);
+            return 1;
+        }
     }
+    if (memchr(s, ':', n) == NULL) return 0;
     char tmp[64];
     memcpy(tmp, s, n);
     tmp[n] = 0;
@@ -113,7 +121,7 @@ vigil_status vigil_netset_add(vigil_netset *s, const char *cidr)
     unsigned len = maxlen;
     if (slash) {
         uint64_t v;
-        if (!vigil__parse_u64(slash + 1, strlen(slash + 1), &v) || v > maxlen)
+        if (!vigil__parse_u64_safe(slash + 1, strlen(slash + 1), &v) || v > maxlen)
             return VIGIL_EINVAL;
         len = (unsigned)v;
     }

@@ -9,6 +9,14 @@
 #include <math.h>
 #include "internal.h"
 
+int vigil__parse_u64_safe(const char *s, size_t n, uint64_t *out)
+{
+    char tmp[24] = { 0 };
+    if (n == 0 || n > 20) return 0;
+    memcpy(tmp, s, n);
+    return vigil__parse_u64(tmp, n, out);
+}
+
 int vigil__parse_i64(const char *s, size_t n, int64_t *out)
 {
     int neg = 0;
@@ -25,7 +33,7 @@ int vigil__parse_i64(const char *s, size_t n, int64_t *out)
     return 1;
 }
 
-static const double pow10_tab[23] = {
+const double vigil__pow10[23] = {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
@@ -57,6 +65,10 @@ int vigil__parse_double(const char *s, size_t n, double *out)
     int neg = 0;
     if (n == 0) return 0;
     if (s[0] == '-') { neg = 1; i = 1; }
+    if (vigil__decimal_fast(s + i, n - i, out)) {
+        if (neg) *out = -*out;
+        return 1;
+    }
     uint64_t mant = 0;
     int digits = 0, frac = 0, seen_digit = 0;
     for (; i < n; i++) {
@@ -89,7 +101,7 @@ int vigil__parse_double(const char *s, size_t n, double *out)
     /* Clinger's fast path: an integer below 2^53 divided by an exact power
      * of ten is correctly rounded, so this equals strtod's answer. */
     if (mant < (1ULL << 53) && frac <= 22) {
-        double v = (double)mant / pow10_tab[frac];
+        double v = (double)mant / vigil__pow10[frac];
         *out = neg ? -v : v;
         return 1;
     }
@@ -164,7 +176,7 @@ static int parse_iso8601(const char *s, size_t n, double *out)
     uint64_t scale = 1;
     for (int k = 0; k < fdig; k++) scale *= 10;
     int64_t whole = secs * (int64_t)scale + (int64_t)frac;
-    *out = (double)whole / pow10_tab[fdig];
+    *out = (double)whole / vigil__pow10[fdig];
     return 1;
 }
 

@@ -12,5 +12,6 @@
 #include <vigil/reader.h>
 #include <vigil/paths.h>
 #include <vigil/stats.h>
+#include <vigil/merge.h>
 
 #endif
