@@ -77,13 +77,13 @@ split_tsv() {
 tsv_to_json() {
     mawk -F'\t' -v out="$2" -v n="$3" '
         function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
-        function val(v, t,   a, k, r) {
+        function val(v, t,   a, k, r, i) {
             if (t ~ /^(time|interval|double|count|int|port)$/) return v
             if (t == "bool") return v == "T" ? "true" : "false"
             if (t ~ /^(set|vector)\[/) {
                 if (v == "(empty)") return "[]"
-                k = split(v, a, ","); r = ""
-                for (i = 1; i <= k; i++) r = r (i > 1 ? "," : "") q(a[i])
+                k = split(v, a, ","); r = ""; sub(/^[a-z]+\[/, "", t); sub(/\]$/, "", t)
+                for (i = 1; i <= k; i++) r = r (i > 1 ? "," : "") val(a[i], t)
                 return "[" r "]"
             }
             return q(v)

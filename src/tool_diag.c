@@ -32,6 +32,10 @@ void tool_diag_cb(void *user, const vigil_diag *g)
         d->unreadable++;
         fprintf(d->err, "%s: cannot read %s: %s\n", d->prog, g->file, g->detail ? g->detail : "unreadable");
         return;
+    case VIGIL_DIAG_NOTE:
+        fprintf(d->err, "%s: note: %s%s%s\n", d->prog, g->file ? g->file : "",
+                g->file ? ": " : "", g->detail ? g->detail : "");
+        return;
     case VIGIL_DIAG_SKIPPED:
         break;
     }

@@ -35,7 +35,9 @@ const char *vigil_skip_reason_name(vigil_skip_reason r);
 typedef enum vigil_diag_kind {
     VIGIL_DIAG_SKIPPED = 0,  /* `count` records were skipped for `reason` */
     VIGIL_DIAG_IGNORED = 1,  /* a file in a directory walk is not a log */
-    VIGIL_DIAG_UNREADABLE = 2 /* a path could not be opened or read */
+    VIGIL_DIAG_UNREADABLE = 2, /* a path could not be opened or read */
+    VIGIL_DIAG_NOTE = 3      /* information, not a loss (e.g. records that
+                                arrived out of order but were kept) */
 } vigil_diag_kind;
 
 /* One diagnostic.  All pointers are borrowed for the duration of the call. */

@@ -32,11 +32,9 @@
  * future stay closed (see max_open), so thousands of files cost a few open
  * readers, and memory holds about `window` seconds of records. */
 
-/* kind of the note vigil_merge reports when records came late (when
- * vigil_merge_opts.notes is set).  A note is information, not a skip: it
- * covers `count` records that were returned, out of ts order.  The value is
- * the next free vigil_diag_kind; diag.h should adopt it as VIGIL_DIAG_NOTE. */
-#define VIGIL_MERGE_DIAG_NOTE ((vigil_diag_kind)3)
+/* Late records are reported as a VIGIL_DIAG_NOTE (diag.h) when
+ * vigil_merge_opts.notes is set: information, not a skip; it covers `count`
+ * records that were returned out of ts order. */
 
 /* Options for vigil_merge_open.  Zero-initialise, then set what you need. */
 typedef struct vigil_merge_opts {
@@ -55,7 +53,7 @@ typedef struct vigil_merge_opts {
     vigil_log_type type;      /* only records of this family; 0
                                  (VIGIL_LOG_UNKNOWN): every family */
     int notes;                /* nonzero: reader.diag also receives notes of
-                                 kind VIGIL_MERGE_DIAG_NOTE (late records);
+                                 kind VIGIL_DIAG_NOTE (late records);
                                  zero: they are only counted */
 } vigil_merge_opts;
 
@@ -83,8 +81,10 @@ typedef struct vigil_merge vigil_merge;
 
 /* Prepares a merge of the `n` files named in `files` (the array and its
  * strings are copied; the caller may free them on return).  Every file is
- * opened once here to learn the ts of its first record, then closed again
- * unless there is room under max_open.  A file that cannot be opened is
+ * opened once here to learn the ts of its first record (of the wanted
+ * family: a file holding none of it is read through here and done), then
+ * closed again unless there is room under max_open; a file closed to make
+ * room is re-read from its start up to where it stopped.  A file that cannot be opened is
  * reported through opts->reader.diag (VIGIL_DIAG_UNREADABLE; a file that is
  * not a log: VIGIL_DIAG_SKIPPED, VIGIL_SKIP_UNKNOWN_LOG_TYPE) and left out;
  * the readers' own skip diagnostics pass through unchanged.  `opts` may be

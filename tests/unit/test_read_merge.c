@@ -208,7 +208,7 @@ static void drain(vigil_merge *m, drained *d, size_t nuid)
 typedef struct diags {
     int unreadable;          /* VIGIL_DIAG_UNREADABLE */
     int skipped;             /* VIGIL_DIAG_SKIPPED */
-    int notes;               /* VIGIL_MERGE_DIAG_NOTE */
+    int notes;               /* VIGIL_DIAG_NOTE */
     uint64_t note_count;     /* records the notes covered */
     char last_file[256];     /* file of the last diagnostic */
 } diags;
@@ -218,7 +218,7 @@ static void on_diag(void *user, const vigil_diag *d)
     diags *g = user;
     if (d->kind == VIGIL_DIAG_UNREADABLE) g->unreadable++;
     else if (d->kind == VIGIL_DIAG_SKIPPED) g->skipped++;
-    else if (d->kind == VIGIL_MERGE_DIAG_NOTE) {
+    else if (d->kind == VIGIL_DIAG_NOTE) {
         g->notes++;
         g->note_count += d->count;
     }
