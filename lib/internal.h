@@ -405,4 +405,14 @@ const vigil__json_member *vigil__json_line_members(const vigil__json_line *jl);
 const vigil__json_member *vigil__json_line_find(const vigil__json_line *jl,
                                                 const char *key, size_t len);
 
+/* read_json_lines.c: the next line of r parsed into jl (*got = 1), or the
+ * end of input (*got = 0).  Blank lines are passed over; bad lines are
+ * skipped and reported, after `before_skip(r, user)` (may be NULL) lets the
+ * backend choose the log name the skip is counted under. */
+vigil_status vigil__json_next_line(struct vigil_reader *r, vigil__json_line *jl,
+                                   void (*before_skip)(struct vigil_reader *r, void *user),
+                                   void *user, int *got);
+/* The raw text of member `name` of jl (NULL when absent or null). */
+const char *vigil__json_line_field(const vigil__json_line *jl, const char *name, size_t *len);
+
 #endif

@@ -124,23 +124,6 @@ static int eq(const char *p, size_t n, const char *lit)
     return strlen(lit) == n && memcmp(p, lit, n) == 0;
 }
 
-static int is_blank(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r') return 0;
-    return 1;
-}
-
-/* 1 when the line holds a NUL or a control byte JSON never has raw. */
-static int has_binary(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') return 1;
-    }
-    return 0;
-}
-
 /* The member `key` of the current line, or NULL (also for JSON null). */
 static const vigil__json_member *get(const eve *st, const char *key)
 {
@@ -590,37 +573,24 @@ bad_field:
     return 0;
 }
 
+/* A bad line has no event_type: its skip is counted under no log. */
+static void eve_before_skip(vigil_reader *r, void *user)
+{
+    (void)user;
+    r->log_name[0] = 0;
+}
+
 static vigil_status next(vigil_reader *r, const vigil_record **out)
 {
     eve *st = r->be_state;
     st->have_record = 0;
     for (;;) {
-        char *line;
-        size_t len;
-        vigil_status rc = vigil__reader_getline(r, &line, &len);
+        int got;
+        vigil_status rc = vigil__json_next_line(r, st->jl, eve_before_skip, st, &got);
         if (rc != VIGIL_OK) return rc;
-        if (!line) {
-            vigil__json_line_clear(st->jl);
+        if (!got) {
             *out = NULL;
             return VIGIL_OK;
-        }
-        if (r->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-            line += 3; /* UTF-8 byte order mark */
-            len -= 3;
-        }
-        if (is_blank(line, len)) continue;
-        int jr = vigil__json_line_parse(st->jl, line, len);
-        if (jr == VIGIL__JSON_LINE_NOMEM) return VIGIL_ENOMEM;
-        if (jr != VIGIL__JSON_LINE_OK) {
-            r->log_name[0] = 0;
-            if (jr == VIGIL__JSON_LINE_TOO_MANY)
-                vigil__reader_skip(r, VIGIL_SKIP_LINE_TOO_LONG, 0,
-                                   "too many JSON members in one line");
-            else if (has_binary(line, len))
-                vigil__reader_skip(r, VIGIL_SKIP_BINARY, 0, "NUL or control bytes in a JSON line");
-            else
-                vigil__reader_skip(r, VIGIL_SKIP_BAD_JSON, 0, "not one valid JSON object");
-            continue;
         }
         st->oom = 0;
         int ok = build_record(r, st);
@@ -640,10 +610,7 @@ static const char *field(const vigil_reader *r, const char *name, size_t *len)
 {
     const eve *st = r->be_state;
     if (!st || !st->have_record) return NULL;
-    const vigil__json_member *m = vigil__json_line_find(st->jl, name, strlen(name));
-    if (!m || m->v.kind == VIGIL__JSON_NULL) return NULL;
-    *len = m->v.n;
-    return m->v.p;
+    return vigil__json_line_field(st->jl, name, len);
 }
 
 const vigil__backend vigil__backend_eve = {
