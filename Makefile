@@ -34,7 +34,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%_replay)
 .PHONY: all lib cli tests test demo bench fuzz eval deps clean check-build fuzz-replay
 all: $(BUILD)/libvigil.a $(BUILD)/vigil
 
-$(BUILD)/%.o: %.c $(wildcard include/vigil/*.h) lib/internal.h
+$(BUILD)/%.o: %.c $(wildcard include/vigil/*.h) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
@@ -87,3 +87,7 @@ eval: deps
 
 clean:
 	rm -rf build
+
+# --- fuzzing and benchmarks (appended) ---
+# Every fuzz target includes fuzz/touch.h (the shared "read every field" code).
+$(FUZZ_REPLAY): fuzz/touch.h

@@ -205,7 +205,9 @@ static int refill(vigil_reader *r)
         r->end -= r->beg;
         r->beg = 0;
     }
-    if (r->cap - r->end < CHUNK) {
+    /* Grow only when a partial line fills most of the buffer: small
+     * (in-memory) inputs keep a small buffer, files read CHUNK at a time. */
+    if (r->cap - r->end < r->cap / 4) {
         size_t nc = r->cap * 2;
         char *nb = vigil__realloc(&r->alloc, r->buf, nc + VIGIL__BUF_PAD);
         if (!nb) return -2;
@@ -409,7 +411,14 @@ static vigil_status open_common(vigil_reader **out, const char *name, int fd,
     r->base = slash ? slash + 1 : r->file;
     r->rec.file = r->file;
     r->rec.path = r->log_name;
+    /* A file reads CHUNK at a time; a small memory input (tests, fuzzing)
+     * gets a buffer of about its own size, so opening one stays cheap. */
     r->cap = CHUNK;
+    if (fd < 0) {
+        size_t want = 4096;
+        while (want < len && want < CHUNK) want *= 2;
+        r->cap = want;
+    }
     r->buf = vigil__malloc(&a, r->cap + VIGIL__BUF_PAD);
     if (r->buf) memset(r->buf + r->cap, 0, VIGIL__BUF_PAD);
     if (!r->buf) goto out;
@@ -549,7 +558,20 @@ int vigil_looks_like_log(const char *name, const void *head, size_t len)
         }
         return 0;
     }
-    if (f == VIGIL_FORMAT_EVE || f == VIGIL_FORMAT_ZEEK_JSON) return 1;
+    if (f == VIGIL_FORMAT_EVE) return 1;
+    if (f == VIGIL_FORMAT_ZEEK_JSON) {
+        /* Any JSON file starts with '{': a Zeek JSON log's first line is a
+         * record with a "ts" (or "_path") member; a manifest, a config or
+         * a pretty-printed document is not a log. */
+        const char *p = head;
+        const char *nl = memchr(p, '\n', len);
+        size_t ln = nl ? (size_t)(nl - p) : len;
+        for (size_t k = 0; k + 5 <= ln; k++)
+            if (p[k] == '"' && (memcmp(p + k, "\"ts\":", 5) == 0 ||
+                                (k + 8 <= ln && memcmp(p + k, "\"_path\":", 8) == 0)))
+                return 1;
+        return 0;
+    }
     /* Empty or unknown content: a name like conn.log still counts as a log
      * (an empty hourly file, or a broken one that must be reported). */
     char tmp[32];

@@ -518,6 +518,12 @@ static vigil_status next(vigil_reader *r, const vigil_record **out)
             char *f = line + start;
             size_t fl = seps[i] - start;
             start = seps[i] + 1;
+            /* Markers are recognised on the raw text: Zeek writes a real
+             * "-" value escaped (\x2d), which must not read as unset. */
+            int unset = fl == st->unset_len && f[0] == st->unset[0] &&
+                        memcmp(f, st->unset, fl) == 0;
+            int empty = !unset && fl == st->empty_len && f[0] == st->empty[0] &&
+                        memcmp(f, st->empty, fl) == 0;
             if (bs && memchr(f, '\\', fl)) {
                 fl = unescape(f, fl);
             }
@@ -569,10 +575,10 @@ static vigil_status next(vigil_reader *r, const vigil_record **out)
             }
             case VIGIL__FAST_STR: {
                 vigil_str sv = { f, fl };
-                if (fl == st->unset_len && f[0] == st->unset[0] && memcmp(f, st->unset, fl) == 0) {
+                if (unset) {
                     sv.p = NULL;
                     sv.len = 0;
-                } else if (fl == st->empty_len && f[0] == st->empty[0] && memcmp(f, st->empty, fl) == 0) {
+                } else if (empty) {
                     sv.len = 0;
                 }
                 memcpy(dst, &sv, sizeof sv);
@@ -581,11 +587,6 @@ static vigil_status next(vigil_reader *r, const vigil_record **out)
             case VIGIL__FAST_GENERIC:
                 break;
             }
-            /* First byte before memcmp: most fields are neither marker. */
-            int unset = fl == st->unset_len && fl && f[0] == st->unset[0] &&
-                        memcmp(f, st->unset, fl) == 0;
-            int empty = !unset && fl == st->empty_len && fl && f[0] == st->empty[0] &&
-                        memcmp(f, st->empty, fl) == 0;
             vigil_skip_reason why = vigil__record_set(rec, c, f, fl, unset, empty);
             if (why != VIGIL_SKIP_NONE) { bad = why; bad_col = i; }
         }

@@ -282,6 +282,30 @@ typedef struct vigil__sim_out {
 typedef struct vigil__sim_counts {
     uint64_t conn, dns, ssl, http; /* records per log */
     uint64_t bytes;                /* bytes written (compressed) */
+    uint64_t files;                /* files written */
 } vigil__sim_counts;
+
+/* One connection ready to be written (sim_run.c fills these, in end-time
+ * order): times in whole microseconds, quantised so that start + duration
+ * stays inside the hour, and the Zeek uid. */
+typedef struct vigil__sim_row {
+    const vigil__sim_conn *c;    /* the connection (borrowed from the hour) */
+    int64_t ts_us;               /* start, microseconds since the epoch */
+    int64_t dur_us;              /* duration, microseconds (>= 0) */
+    char uid[20];                /* "C" + 17 base62 characters, NUL */
+} vigil__sim_row;
+
+/* A writer: per-thread buffers and compressor state, reused hour after
+ * hour.  `o` is copied (o->dir is borrowed and must outlive the writer). */
+typedef struct vigil__sim_writer vigil__sim_writer;
+vigil_status vigil__sim_writer_new(vigil__sim_writer **out, const vigil__sim_out *o,
+                                   const vigil_allocator *alloc);
+void vigil__sim_writer_free(vigil__sim_writer *wr);
+/* Writes the hour starting at epoch t0 (a whole hour): conn.log always,
+ * dns/ssl/http when any row carries such a record, into
+ * o->dir/zeek/YYYY-MM-DD/ (which must exist).  Adds to *counts. */
+vigil_status vigil__sim_writer_hour(vigil__sim_writer *wr, const vigil__sim_world *w,
+                                    int64_t t0, const vigil__sim_row *rows, size_t n,
+                                    vigil__sim_counts *counts);
 
 #endif

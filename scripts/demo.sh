@@ -1,19 +1,76 @@
 #!/bin/sh
-# demo.sh -- what `make demo` runs: vigil on its embedded defaults.
-# Until the world simulator lands (issue 4) the default input is the set of
-# real labelled captures beside the repository (../shared/data/real).
+# demo.sh -- what `make demo` runs: a generated enterprise with a hidden
+# intrusion, analysed by the best vigil has today; then the real captures.
+#
+# The world (vigil simulate defaults: 500 hosts, 28 days from 2018-01-01,
+# seed 1) goes to demo-world/ (git-ignored) and is reused while its
+# manifest.json matches this simulator's version and the defaults.
 set -e
 cd "$(dirname "$0")/.."
+WORLD=demo-world
+VIGIL=./build/vigil
+
+# The simulator version compiled into the binary (include/vigil/simulate.h).
+SIMVER=$(sed -n 's/^#define VIGIL_SIM_VERSION \([0-9]*\).*/\1/p' include/vigil/simulate.h)
+want="\"simulator\":$SIMVER,\"seed\":1,\"hosts\":500,\"days\":28,\"start\":\"2018-01-01\""
+if [ -f "$WORLD/manifest.json" ] && grep -qF "$want" "$WORLD/manifest.json" &&
+   grep -qF '"format":"tsv","gzip":true' "$WORLD/manifest.json"; then
+    echo "== reusing the simulated world in $WORLD/ (same simulator version and seed)"
+else
+    echo "== generating the simulated world into $WORLD/ (vigil simulate, defaults)"
+    rm -rf "$WORLD"
+    $VIGIL simulate --out "$WORLD"
+fi
+echo
+echo "files:"
+echo "  $WORLD/zeek/YYYY-MM-DD/{conn,dns,ssl,http}.HH:00:00-HH:00:00.log.gz   Zeek logs"
+echo "  $WORLD/assets.csv   internal hosts (ip, hostname, owner, department, role)"
+echo "  $WORLD/people.csv   staff directory"
+echo "  $WORLD/truth.json   what is hidden in the logs (the answer key)"
+echo
+echo "== vigil stats $WORLD/zeek  (every log, read in one pass; hunting arrives in a later issue)"
+status=0
+$VIGIL stats -q "$WORLD/zeek" || status=$?
+echo
+echo "== what is hidden in it ($WORLD/truth.json)"
+if command -v python3 >/dev/null 2>&1 && [ -f "$WORLD/truth.json" ]; then
+    python3 - "$WORLD/truth.json" <<'EOF' || echo "  (truth.json could not be summarised)"
+import collections, json, sys
+t = json.load(open(sys.argv[1]))
+events = t.get("events", t) if isinstance(t, dict) else t
+if not isinstance(events, list):
+    events = []
+kinds = collections.Counter(str(e.get("kind", "?")) for e in events if isinstance(e, dict))
+print("  %d planted events: %s" % (len(events),
+      ", ".join("%d %s" % (n, k) for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))))
+for e in events[:40]:
+    if not isinstance(e, dict):
+        continue
+    bits = [str(e.get("kind", "?"))]
+    for key in ("profile", "src", "src_host", "dst", "dport", "period_s", "conns"):
+        if key in e and e[key] not in (None, "", []):
+            bits.append("%s=%s" % (key, e[key]))
+    print("   - " + " ".join(bits))
+EOF
+elif [ -f "$WORLD/truth.json" ]; then
+    printf '  kinds: '
+    grep -o '"kind" *: *"[a-z_]*"' "$WORLD/truth.json" | sed 's/.*"\([a-z_]*\)"$/\1/' |
+        sort | uniq -c | awk '{printf "%s%d %s", (NR > 1 ? ", " : ""), $1, $2} END {print ""}'
+else
+    echo "  (no truth.json)"
+fi
+echo
+
 REAL=${VIGIL_REAL_DATA:-../shared/data/real}
 if [ ! -d "$REAL" ]; then
-    echo "demo: no sample data at $REAL (set VIGIL_REAL_DATA)" >&2
-    exit 1
+    echo "demo: no real captures at $REAL (set VIGIL_REAL_DATA); done"
+    exit 0
 fi
-echo "== vigil stats $REAL  (Zeek TSV, Suricata EVE and pcap, read in one pass)"
-status=0
-./build/vigil stats --quiet "$REAL" || status=$?
+echo "== vigil stats $REAL  (real captures: Zeek TSV, Suricata EVE and pcap, read in one pass)"
+status_real=0
+$VIGIL stats --quiet "$REAL" || status_real=$?
 echo
 echo "== the same as JSON (the stable interface scripts read)"
-./build/vigil stats --quiet --format json "$REAL/njrat" || true
+$VIGIL stats --quiet --format json "$REAL/njrat" || true
 echo
-echo "demo: exit status of the first run was $status (0 clean, 3 records skipped, 1 unreadable path)"
+echo "demo: exit status of the stats runs: world $status, real captures $status_real (0 clean, 3 records skipped, 1 unreadable path)"

@@ -83,7 +83,9 @@ check() {
         printf 'ok   %s (%s)\n' "$label" "$(tail -n 1 "$log")"
         add_result "$label" 1 0 >/dev/null
     else
-        printf 'FAIL %s (status %s)\n' "$label" "$st"
+        why="status $st"
+        grep -qE "$SANITIZER_RE" "$log" && why="$why, sanitizer report"
+        printf 'FAIL %s (%s)\n' "$label" "$why"
         tail -n 40 "$log" | sed 's/^/  /'
         add_result "$label" 0 1 >/dev/null
     fi

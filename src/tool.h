@@ -39,5 +39,6 @@ void tool_diag_summary(tool_diag *d);
 unsigned long long tool_diag_skipped(const tool_diag *d);
 
 int tool_stats(int argc, char **argv);
+int tool_simulate(int argc, char **argv);
 
 #endif

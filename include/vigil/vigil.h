@@ -13,5 +13,6 @@
 #include <vigil/paths.h>
 #include <vigil/stats.h>
 #include <vigil/merge.h>
+#include <vigil/simulate.h>
 
 #endif

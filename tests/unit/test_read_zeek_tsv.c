@@ -553,3 +553,33 @@ TEST(tsv_every_allocation_failure_is_clean)
     CHECK(saw_success && saw_enomem);
     free(z);
 }
+
+TEST(tsv_escaped_marker_is_a_value_not_unset)
+{
+    /* Zeek writes a real "-" or "(empty)" value escaped, so it cannot be
+     * mistaken for the markers: \x2d is the string "-". */
+    const char *text = "#separator \\x09\n#path\thttp\n"
+        "#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\turi\tuser_agent\treferrer\n"
+        "#types\ttime\taddr\tport\taddr\tport\tstring\tstring\tstring\n"
+        "1.0\t10.0.0.1\t1\t10.0.0.2\t80\t\\x2d\t-\t\\x28empty)\n";
+    vigil_reader *r;
+    CHECK(vigil_reader_open_mem(&r, "http.log", text, strlen(text), NULL) == VIGIL_OK);
+    const vigil_record *rec;
+    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    if (rec) {
+        CHECK_VSTR(rec->u.http.uri, "-");
+        CHECK(rec->u.http.user_agent.p == NULL);
+        CHECK_VSTR(rec->u.http.referrer, "(empty)");
+    }
+    vigil_reader_free(r);
+}
+
+TEST(tsv_json_documents_are_not_logs_in_walks)
+{
+    const char *manifest = "{\"version\":1,\"seed\":1}\n";
+    const char *zeek = "{\"ts\":1.0,\"id.orig_h\":\"10.0.0.1\"}\n";
+    CHECK(!vigil_looks_like_log("x/manifest.json", manifest, strlen(manifest)));
+    CHECK(vigil_looks_like_log("x/conn.json", zeek, strlen(zeek)));
+    CHECK(!vigil_looks_like_log("README.md", "# vigil\n#fields are great\n", 26));
+    CHECK(vigil_looks_like_log("conn.log", "#separator \\x09\n", 16));
+}
