@@ -1,0 +1,191 @@
+/* agg.h -- aggregates (what one pass over the logs keeps) and the detectors
+ * that turn them into findings.
+ *
+ * Data flows one way (DESIGN.md):
+ *
+ *   records --> vigil__agg_add (agg_pairs.c: per thread, hot path)
+ *           --> vigil__agg_merge / vigil__agg_finish (sort, group, count)
+ *           --> views (the plain structs below)
+ *           --> detect_*.c (pure functions: view -> findings)
+ *
+ * Detectors never see the aggregator: they get VIEWS, plain structs of
+ * arrays, so a test can build any edge case by hand (two connections,
+ * identical timestamps, a month with a week's gap) without reading logs.
+ * Each detector file documents its method in docs/detectors/<name>.md. */
+#ifndef VIGIL_AGG_H
+#define VIGIL_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vigil/finding.h>
+#include "internal.h"
+
+/* ---- views: what detectors read -------------------------------------------- */
+
+/* One connection as the aggregator keeps it (16 bytes: the per-record
+ * memory budget of issue 5 is <= 24 bytes). */
+typedef struct vigil__conn_point {
+    double ts;                 /* start time */
+    uint32_t orig_bytes;       /* originator payload bytes (clamped) */
+    uint32_t resp_bytes;       /* responder payload bytes (clamped) */
+} vigil__conn_point;
+
+/* The connections between one internal source and one destination group:
+ * a (src, dst address, dport, proto) pair, or a (src, name, dport, proto)
+ * name group that joins the addresses behind one name (rotating C2). */
+typedef struct vigil__pair_view {
+    vigil_addr src;            /* internal host */
+    vigil_addr dst;            /* the destination address (for a name group:
+                                  the one with the most connections) */
+    const char *name;          /* SNI / HTTP Host / DNS name, or NULL */
+    uint32_t dst_count;        /* distinct addresses (1 for a plain pair) */
+    uint16_t dport;            /* destination port */
+    uint8_t proto;             /* vigil_proto */
+    uint8_t is_group;          /* 1 for a name group */
+    const vigil__conn_point *pts; /* connections, sorted by ts */
+    size_t n;                  /* number of connections */
+    double first_ts, last_ts;  /* span */
+    double dur_sum;            /* summed durations (s), closed connections */
+    double dur_max;            /* longest single connection (s) */
+    double open_dur;           /* seconds of connections still open at the
+                                  end of the input (Zeek's partial records /
+                                  long sessions), counted in dur_sum too */
+    uint64_t bytes_out;        /* summed originator bytes (unclamped) */
+    uint64_t bytes_in;         /* summed responder bytes (unclamped) */
+    uint32_t n_rej;            /* connections refused (REJ, RSTR/RSTOS0 w/o
+                                  data) */
+    uint32_t n_s0;             /* connection attempts never answered (S0) */
+    uint32_t n_ok;             /* established with data (SF, S1, RSTO...) */
+    uint32_t prevalence;       /* distinct internal hosts that talked to dst
+                                  (for a group: to the name) */
+    uint32_t internal_hosts;   /* internal hosts seen in the whole input (the
+                                  denominator of prevalence) */
+    double dst_first_seen;     /* first contact of ANY internal host with dst */
+    uint32_t days_present;     /* distinct UTC days with a connection */
+    uint32_t hours_present;    /* distinct hours with a connection */
+    double input_first_ts;     /* span of the whole input (to judge
+                                  persistence: present 23 of 24 days) */
+    double input_last_ts;
+} vigil__pair_view;
+
+/* Outbound volume of one internal host, per UTC day, for exfil. */
+typedef struct vigil__host_view {
+    vigil_addr host;           /* internal host */
+    const uint64_t *bytes_out_by_day; /* index: day since input_first_day */
+    size_t ndays;              /* entries */
+    double input_first_day;    /* epoch of day 0 (UTC midnight) */
+    /* The host's largest single-destination day: where it went. */
+    vigil_addr top_dst;        /* destination of the largest transfer */
+    const char *top_name;      /* its name, or NULL */
+    uint16_t top_dport;
+    uint64_t top_bytes;        /* bytes of that (day, destination) */
+    double top_day;            /* epoch of that day */
+    double top_first_ts, top_last_ts; /* when, within that day */
+    uint32_t top_dst_prevalence; /* internal hosts that talk to top_dst */
+} vigil__host_view;
+
+/* Peer statistics for exfil: the distribution of per-host-day outbound
+ * volume across all internal hosts (medians are robust to the attacker). */
+typedef struct vigil__peer_view {
+    double median_day_out;     /* median bytes out per active host-day */
+    double p99_day_out;        /* 99th percentile */
+    double mad_day_out;        /* median absolute deviation */
+    uint32_t hosts;            /* internal hosts */
+} vigil__peer_view;
+
+/* DNS activity of one internal host under one domain (the registered
+ * domain: the label before the public suffix; a heuristic until libpsl). */
+typedef struct vigil__dns_view {
+    vigil_addr src;            /* the querying host (the resolver is not
+                                  blamed: queries seen from a resolver to the
+                                  outside are attributed to the resolver) */
+    const char *domain;        /* "evil.biz" */
+    uint64_t queries;          /* queries under the domain */
+    uint64_t unique_names;     /* distinct full names queried */
+    uint64_t txt_queries;      /* qtype TXT */
+    uint64_t nxdomain;         /* answered NXDOMAIN */
+    double mean_label_len;     /* mean length of the leftmost label(s) below
+                                  the domain */
+    uint32_t max_label_len;    /* longest label */
+    double mean_entropy;       /* mean Shannon entropy (bits/char) of those
+                                  labels */
+    const double *ts;          /* query times, sorted */
+    size_t nts;
+    uint32_t prevalence;       /* internal hosts querying the domain */
+    double first_ts, last_ts;
+} vigil__dns_view;
+
+/* NXDOMAIN burst evidence of one host (DGA): distinct failed names. */
+typedef struct vigil__nx_view {
+    vigil_addr src;            /* host */
+    uint64_t nx_names;         /* distinct NXDOMAIN names overall */
+    uint64_t nx_max_window;    /* most distinct NXDOMAIN names in any
+                                  5-minute window */
+    uint64_t nx_domains;       /* distinct registered domains among them */
+    double first_ts, last_ts;
+    const char *example;       /* one of the names */
+} vigil__nx_view;
+
+/* ---- detectors: pure functions view(s) -> findings ------------------------ */
+
+/* Each appends zero or more findings to `out` (scores in [0,1], reasons in
+ * plain words) and returns VIGIL_OK or VIGIL_ENOMEM.  `cfg` may be NULL
+ * (defaults). */
+typedef struct vigil__detect_cfg {
+    double min_score;          /* findings below are not emitted (0.05) */
+    uint32_t min_conns;        /* fewest connections a beacon needs (default 4) */
+} vigil__detect_cfg;
+
+vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
+                                  vigil_findings *out);
+vigil_status vigil__detect_longconn(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
+                                    vigil_findings *out);
+vigil_status vigil__detect_strobe(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
+                                  vigil_findings *out);
+vigil_status vigil__detect_rare(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
+                                vigil_findings *out);
+vigil_status vigil__detect_exfil(const vigil__host_view *h, const vigil__peer_view *peers,
+                                 const vigil__detect_cfg *cfg, vigil_findings *out);
+vigil_status vigil__detect_dns(const vigil__dns_view *d, const vigil__detect_cfg *cfg,
+                               vigil_findings *out);
+vigil_status vigil__detect_dga(const vigil__nx_view *x, const vigil__detect_cfg *cfg,
+                               vigil_findings *out);
+
+/* Shared helpers for detectors (detect_util.c): a logistic squash of x
+ * around `mid` with `scale`, clamped to [0,1]; the median of n doubles
+ * (sorts a scratch copy the caller passes, n entries). */
+double vigil__squash(double x, double mid, double scale);
+double vigil__median(double *scratch, size_t n);
+
+/* ---- the aggregator (agg_pairs.c, agg_dns.c, agg_hosts.c) ----------------- */
+
+typedef struct vigil__agg vigil__agg;
+
+/* `internal` decides which side is internal (also Zeek's local_orig);
+ * loopback, link-local and multicast destinations are dropped as noise. */
+vigil_status vigil__agg_new(vigil__agg **out, const vigil_netset *internal,
+                            const vigil_allocator *alloc);
+void vigil__agg_free(vigil__agg *a);
+/* Accounts one record (conn, dns, ssl, http; others are ignored). */
+vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec);
+/* Moves everything of src into dst (per-thread aggregators); src is left
+ * empty. */
+vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src);
+/* After the last record: sorts, builds name groups, prevalence, per-host
+ * days.  No vigil__agg_add after this. */
+vigil_status vigil__agg_finish(vigil__agg *a);
+
+/* Iteration over the finished aggregate (views borrowed until free). */
+size_t vigil__agg_pair_count(const vigil__agg *a);
+vigil_status vigil__agg_pair(const vigil__agg *a, size_t i, vigil__pair_view *out);
+size_t vigil__agg_group_count(const vigil__agg *a);
+vigil_status vigil__agg_group(const vigil__agg *a, size_t i, vigil__pair_view *out);
+size_t vigil__agg_host_count(const vigil__agg *a);
+vigil_status vigil__agg_host(const vigil__agg *a, size_t i, vigil__host_view *out);
+void vigil__agg_peers(const vigil__agg *a, vigil__peer_view *out);
+size_t vigil__agg_dns_count(const vigil__agg *a);
+vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out);
+size_t vigil__agg_nx_count(const vigil__agg *a);
+vigil_status vigil__agg_nx(const vigil__agg *a, size_t i, vigil__nx_view *out);
+
+#endif
