@@ -1,4 +1,4 @@
-/* sim_benign.c -- the benign enterprise: browsing, DNS, shared periodic services, internal pollers, long sessions, uploads.
+/* sim_benign.c -- benign enterprise traffic: browsing, DNS, shared periodic services, pollers, long sessions.
  *
  * Input: the world (sim_world.c: hosts, calendar, activity curve).  Output:
  * a plan (vigil__sim_benign_plan: a catalogue of made-up external sites,
@@ -123,8 +123,9 @@ static const svc_def svc_defs[NSVC] = {
      * beacon can be, low volume, every host. */
     { "jp.pool.ntp-sync.org", 1024, 0.02, 1, 86400, 150, SCHED_POWERED, 0, 100, 4, 4, 0 },
     /* Trap: anti-virus signature check every 1-2 h (per host) over plain
-     * HTTP with its own User-Agent: looks like an HTTP beacon. */
-    { "sig.kintsugi-av.com", 5400, 40, 60, 600, 600, SCHED_POWERED, 0, 100, 2, 2, 0 },
+     * HTTP with its own User-Agent: looks like an HTTP beacon.  (Period
+     * and jitter, 1% of it, are per host: see bhost.period.) */
+    { "sig.kintsugi-av.com", 5400, 0, 60, 600, 600, SCHED_POWERED, 0, 100, 2, 2, 0 },
     /* Trap: chat client keep-alive: a long TLS session re-established
      * every 5-30 min during working hours. */
     { "gw.chatterly.com", 1050, 375, 1810, 60, 60, SCHED_PRESENT, 1, 85, 3, 2, 0 },

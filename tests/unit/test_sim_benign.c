@@ -11,7 +11,7 @@
 static vigil__sim_world *mkworld(uint64_t seed)
 {
     vigil__sim_world *w = NULL;
-    if (vigil__sim_world_new(&w, seed + (getenv("SO") ? strtoull(getenv("SO"),0,10) : 0), START, 14, 60, NULL) != VIGIL_OK) return NULL;
+    if (vigil__sim_world_new(&w, seed, START, 14, 60, NULL) != VIGIL_OK) return NULL;
     return w;
 }
 
