@@ -28,7 +28,7 @@ char *vigil__strndup(const vigil_allocator *a, const char *s, size_t n);
 #else
 #define VIGIL__HOT static inline
 #endif
-/* 1 to 8 ASCII digits at p (len bytes) -> *out, 8 bytes at a time with
+/* 1 to 8 ASCII digits at p (len bytes, 1 <= len <= 8) -> *out, 8 bytes at a time with
  * integer lanes (SWAR) instead of a loop whose exit mispredicts on every
  * variable-length field.  Reads 8 bytes from p: callers guarantee that much
  * readable memory (the line buffer has VIGIL__BUF_PAD spare bytes).
@@ -38,14 +38,13 @@ VIGIL__HOT int vigil__digits8(const char *p, size_t len, uint64_t *out)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     uint64_t v;
     __builtin_memcpy(&v, p, 8);
-    uint64_t keep = len >= 8 ? ~0ULL : ((1ULL << (8 * len)) - 1);
+    uint64_t keep = ~0ULL >> (64 - 8 * len); /* len is 1..8 */
     v &= keep;
-    /* Each kept byte must be 0x30..0x39: high nibble 3, low nibble <= 9
-     * (nibble + 6 stays below 16).  No carries cross bytes. */
-    uint64_t bad = (v & 0xF0F0F0F0F0F0F0F0ULL) ^ (0x3030303030303030ULL & keep);
-    bad |= (((v & 0x0F0F0F0F0F0F0F0FULL) + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) & keep;
-    if (bad) return 0;
-    v &= 0x0F0F0F0F0F0F0F0FULL;
+    /* XOR with '0' turns a digit byte into 0..9; a byte is bad when its
+     * high nibble is set or when adding 6 reaches 16.  Carries between
+     * bytes only happen once a byte is already bad. */
+    v ^= 0x3030303030303030ULL & keep;
+    if ((v | (v + 0x0606060606060606ULL)) & 0xF0F0F0F0F0F0F0F0ULL) return 0;
     v <<= 8 * (8 - len);  /* first digit to the top: leading zeros below */
     /* Combine neighbours: bytes -> 2-digit 16-bit lanes -> 4-digit 32-bit
      * lanes -> the number.  Byte 0 holds the most significant digit. */
@@ -132,29 +131,63 @@ VIGIL__HOT int vigil__decimal_fast(const char *s, size_t n, double *out)
     return 1;
 }
 
+/* 1 to 3 digits at p (len bytes) -> *out, branch-free (IPv4 octets):
+ * one 4-byte load, the digit check of vigil__digits8, then b0*100 + b1*10
+ * + b2 after shifting the digits to the top.  Reads 4 bytes from p. */
+VIGIL__HOT int vigil__digits3(const char *p, size_t len, unsigned *out)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    uint32_t keep = ~0u >> (32 - 8 * len); /* len is 1..3 */
+    v = (v & keep) ^ (0x30303030u & keep);
+    if ((v | (v + 0x06060606u)) & 0xF0F0F0F0u) return 0;
+    v <<= 8 * (3 - len);
+    *out = (v & 0xFF) * 100 + ((v >> 8) & 0xFF) * 10 + ((v >> 16) & 0xFF);
+    return 1;
+#else
+    uint64_t w;
+    if (!vigil__digits8(p, len, &w)) return 0;
+    *out = (unsigned)w;
+    return 1;
+#endif
+}
+
 /* Dotted-quad IPv4 -> IPv4-mapped vigil_addr, without a per-character
- * loop: the dots are found with one vector compare, each part parsed with
- * vigil__digits8.  Returns 0 for anything else (IPv6, junk).  Reads up to
+ * loop: the three dots come from one vector compare, each octet from
+ * vigil__digits3.  Returns 0 for anything else (IPv6, junk).  Reads up to
  * 16 bytes from s. */
 VIGIL__HOT int vigil__addr_v4_fast(const char *s, size_t n, vigil_addr *out)
 {
     if (n < 7 || n > 15) return 0;
+#if defined(__SSE2__)
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
+    m &= (1u << n) - 1;
+    if (__builtin_popcount(m) != 3) return 0;
+    size_t d1 = (size_t)__builtin_ctz(m);
+    m &= m - 1;
+    size_t d2 = (size_t)__builtin_ctz(m);
+    m &= m - 1;
+    size_t d3 = (size_t)__builtin_ctz(m);
+#else
     size_t d1 = vigil__find16(s, n, '.');
-    if (d1 == 0 || d1 > 3 || d1 + 1 >= n) return 0;
+    if (d1 >= n) return 0;
     size_t d2 = d1 + 1 + vigil__find16(s + d1 + 1, n - d1 - 1, '.');
-    if (d2 - d1 - 1 == 0 || d2 - d1 - 1 > 3 || d2 + 1 >= n) return 0;
+    if (d2 >= n) return 0;
     size_t d3 = d2 + 1 + vigil__find16(s + d2 + 1, n - d2 - 1, '.');
-    if (d3 - d2 - 1 == 0 || d3 - d2 - 1 > 3 || d3 + 1 >= n) return 0;
-    size_t l3 = n - d3 - 1;
-    if (l3 > 3) return 0;
-    uint64_t a, b, c, d;
-    if (!vigil__digits8(s, d1, &a) || !vigil__digits8(s + d1 + 1, d2 - d1 - 1, &b) ||
-        !vigil__digits8(s + d2 + 1, d3 - d2 - 1, &c) || !vigil__digits8(s + d3 + 1, l3, &d))
+    if (d3 >= n || vigil__find16(s + d3 + 1, n - d3 - 1, '.') != n - d3 - 1) return 0;
+#endif
+    size_t l0 = d1, l1 = d2 - d1 - 1, l2 = d3 - d2 - 1, l3 = n - d3 - 1;
+    if (l0 - 1 > 2 || l1 - 1 > 2 || l2 - 1 > 2 || l3 - 1 > 2) return 0; /* 1..3 each */
+    unsigned a, b, c, d;
+    if (!vigil__digits3(s, l0, &a) || !vigil__digits3(s + d1 + 1, l1, &b) ||
+        !vigil__digits3(s + d2 + 1, l2, &c) || !vigil__digits3(s + d3 + 1, l3, &d))
         return 0;
     if ((a | b | c | d) > 255) return 0;
     /* Leading zeros ("01") are not addresses (inet_pton agrees). */
-    if ((d1 > 1 && s[0] == '0') || (d2 - d1 > 2 && s[d1 + 1] == '0') ||
-        (d3 - d2 > 2 && s[d2 + 1] == '0') || (l3 > 1 && s[d3 + 1] == '0'))
+    if ((l0 > 1 && s[0] == '0') || (l1 > 1 && s[d1 + 1] == '0') ||
+        (l2 > 1 && s[d2 + 1] == '0') || (l3 > 1 && s[d3 + 1] == '0'))
         return 0;
     static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     __builtin_memcpy(out->b, prefix, 12);
