@@ -164,12 +164,12 @@ VIGIL__HOT int vigil__addr_v4_fast(const char *s, size_t n, vigil_addr *out)
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
     unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
     m &= (1u << n) - 1;
-    if (__builtin_popcount(m) != 3) return 0;
+    /* Exactly three dots (no popcount: without -mpopcnt it is a call). */
+    unsigned m2 = m & (m - 1), m3 = m2 & (m2 - 1);
+    if (!m || !m2 || !m3 || (m3 & (m3 - 1))) return 0;
     size_t d1 = (size_t)__builtin_ctz(m);
-    m &= m - 1;
-    size_t d2 = (size_t)__builtin_ctz(m);
-    m &= m - 1;
-    size_t d3 = (size_t)__builtin_ctz(m);
+    size_t d2 = (size_t)__builtin_ctz(m2);
+    size_t d3 = (size_t)__builtin_ctz(m3);
 #else
     size_t d1 = vigil__find16(s, n, '.');
     if (d1 >= n) return 0;
