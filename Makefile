@@ -83,7 +83,8 @@ fuzz: deps
 	@sh scripts/fuzz.sh
 
 eval: deps
-	@echo "make eval: detection quality arrives with vigil hunt (issue 5)"
+	@$(MAKE) --no-print-directory all
+	@sh scripts/eval.sh
 
 clean:
 	rm -rf build

@@ -10,17 +10,7 @@ cd "$(dirname "$0")/.."
 WORLD=demo-world
 VIGIL=./build/vigil
 
-# The simulator version compiled into the binary (include/vigil/simulate.h).
-SIMVER=$(sed -n 's/^#define VIGIL_SIM_VERSION \([0-9]*\).*/\1/p' include/vigil/simulate.h)
-want="\"simulator\":$SIMVER,\"seed\":1,\"hosts\":500,\"days\":28,\"start\":\"2018-01-01\""
-if [ -f "$WORLD/manifest.json" ] && grep -qF "$want" "$WORLD/manifest.json" &&
-   grep -qF '"format":"tsv","gzip":true' "$WORLD/manifest.json"; then
-    echo "== reusing the simulated world in $WORLD/ (same simulator version and seed)"
-else
-    echo "== generating the simulated world into $WORLD/ (vigil simulate, defaults)"
-    rm -rf "$WORLD"
-    $VIGIL simulate --out "$WORLD"
-fi
+sh scripts/world.sh "$WORLD" 1 500 28
 echo
 echo "files:"
 echo "  $WORLD/zeek/YYYY-MM-DD/{conn,dns,ssl,http}.HH:00:00-HH:00:00.log.gz   Zeek logs"
