@@ -174,4 +174,11 @@ ratio ".gz vs zcat" gz zcat ">= 3"
 ratio "2 threads vs 1 thread (4 files)" two one ">= 1.7"
 echo
 echo "peak RSS of bench_read (kB): TSV $(field tsv maxrss_kb), JSON $(field json maxrss_kb), .gz $(field gz maxrss_kb), pcap $(field pcap maxrss_kb), 2 threads $(field two maxrss_kb)"
+
+# The simulator's write rate (bench/bench_sim.sh: its own worlds and
+# baselines); BENCH_SIM=0 skips it.
+if [ "${BENCH_SIM:-1}" != 0 ]; then
+    echo
+    BUILD="$B" CC="$CC" sh bench/bench_sim.sh || echo "bench: simulator benchmark failed" >&2
+fi
 exit 0

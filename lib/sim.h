@@ -8,7 +8,7 @@
  *                   internal pollers, long-lived sessions, uploads
  *   sim_intrusion.c the Coincheck-shaped intrusion and its truth events
  *   sim_writer.c    Zeek TSV / JSON writers, hourly archive layout, gzip
- *   sim_run.c       the driver: days on threads, hours in order, sorting by
+ *   sim_run.c       the driver: hours on threads (any order), sorting by
  *                   end time, uids; vigil_simulate() itself
  *   sim_rng.c       deterministic counter-based random numbers
  *

@@ -11,11 +11,15 @@
  * This is the generator's hot path: it must write at least 1M conn records
  * per second per core, gzip included, so a benchmark is never waiting for
  * it.  So numbers are formatted by hand (two digits per table lookup), never
- * with printf per field (printf costs more than all the rest of a record),
- * text goes into one large buffer, and the buffer is compressed in big
- * blocks with ISA-L's igzip at level 1 (several times faster than zlib's
- * fastest level).  Output is deterministic: #open/#close come from the
- * simulated hour, and the gzip header's mtime is 0. */
+ * with printf per field (printf costs more than all the rest of a record);
+ * IPv4 addresses come from a per-writer table of octet texts; strings are
+ * measured once, copied with memcpy and checked for bytes that need
+ * escaping eight at a time; each record function is compiled twice, once
+ * per format, so the TSV path carries no JSON branches; text goes into one
+ * large buffer, and the buffer is compressed in big blocks with ISA-L's
+ * igzip at level 1 (several times faster than zlib's fastest level).
+ * Output is deterministic: #open/#close come from the simulated hour, and
+ * the gzip header's mtime is 0. */
 #include <stdio.h>
 #include <string.h>
 #include <isa-l/igzip_lib.h>
@@ -24,6 +28,21 @@
 #define TEXT_CAP (1u << 20) /* uncompressed text staged before deflate */
 #define ZOUT_CAP (1u << 20) /* compressed bytes per fwrite */
 #define LINE_FIXED 768      /* bytes a record needs besides its strings */
+/* igzip level-1 work area.  Measured on these logs (1.7 MB hourly files):
+ * the extra-large area and smaller hash windows (hist_bits) were no faster
+ * than the default within the noise of a shared machine (~380-500 MB/s of
+ * text either way), so the default stays and the .gz bytes stay as they
+ * were. */
+#define LEVEL_BUF_SIZE ISAL_DEF_LVL1_DEFAULT
+
+/* Forced inlining: each record function is written once for both formats
+ * and instantiated per format with a constant `json`, which only folds
+ * away when everything down to the field helpers is inlined. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
 
 struct vigil__sim_writer {
     vigil_allocator alloc;       /* owns the buffers */
@@ -36,6 +55,14 @@ struct vigil__sim_writer {
     FILE *f;                     /* the file being written, or NULL */
     uint64_t file_bytes;         /* bytes written to it so far */
     int failed;                  /* an I/O error happened in this file */
+    uint32_t *app_rows;          /* per app log, the hour's row indexes that
+                                    carry such a record: 3 lists of
+                                    app_cap entries (one pass, not a scan
+                                    of every row per log) */
+    size_t app_cap;              /* entries per list */
+    char octet[256][4];          /* "0." .. "255.", the text of each IPv4
+                                    octet followed by a dot */
+    uint8_t octet_len[256];      /* bytes of each, dot included */
 };
 
 /* Two decimal digits per entry: "00" .. "99". */
@@ -46,8 +73,12 @@ static const char digits2[201] =
 
 /* ---- number and string formatting ------------------------------------------- */
 
-static char *put_u64(char *p, uint64_t v)
+HOT char *put_u64(char *p, uint64_t v)
 {
+    if (v < 10) {                /* flags, small counts: most numbers */
+        *p = (char)('0' + v);
+        return p + 1;
+    }
     char tmp[24];
     char *e = tmp + sizeof tmp, *q = e;
     while (v >= 100) {
@@ -67,7 +98,7 @@ static char *put_u64(char *p, uint64_t v)
 }
 
 /* Microseconds as seconds with exactly six decimals (Zeek's %.6f). */
-static char *put_us(char *p, int64_t us)
+HOT char *put_us(char *p, int64_t us)
 {
     if (us < 0) {
         *p++ = '-';
@@ -76,47 +107,34 @@ static char *put_us(char *p, int64_t us)
     uint64_t s = (uint64_t)us / 1000000, f = (uint64_t)us % 1000000;
     p = put_u64(p, s);
     *p++ = '.';
-    memcpy(p, digits2 + 2 * (f / 10000), 2);
-    memcpy(p + 2, digits2 + 2 * (f / 100 % 100), 2);
-    memcpy(p + 4, digits2 + 2 * (f % 100), 2);
+    unsigned hi = (unsigned)(f / 10000), lo = (unsigned)(f % 10000);
+    memcpy(p, digits2 + 2 * hi, 2);
+    memcpy(p + 2, digits2 + 2 * (lo / 100), 2);
+    memcpy(p + 4, digits2 + 2 * (lo % 100), 2);
     return p + 6;
 }
 
 /* The same for JSON, as Zeek's JSON writer prints doubles: trailing zeros
  * dropped, at least one decimal ("3.0", "1515370816.08123"). */
-static char *put_us_json(char *p, int64_t us)
+HOT char *put_us_json(char *p, int64_t us)
 {
     p = put_us(p, us);
     while (p[-1] == '0' && p[-2] != '.') p--;
     return p;
 }
 
-static char *put_octet(char *p, unsigned v)
-{
-    if (v >= 100) {
-        *p++ = (char)('0' + v / 100);
-        memcpy(p, digits2 + 2 * (v % 100), 2);
-        return p + 2;
-    }
-    if (v >= 10) {
-        memcpy(p, digits2 + 2 * v, 2);
-        return p + 2;
-    }
-    *p++ = (char)('0' + v);
-    return p;
-}
-
-static char *put_addr(char *p, const vigil_addr *a)
+/* An address: IPv4 as four table copies of "octet." (4 bytes stored, the
+ * text's length kept; the last dot is dropped), else vigil_addr_format.
+ * Writes up to 3 bytes past the text (records reserve LINE_FIXED). */
+HOT char *put_addr(char *p, const vigil__sim_writer *wr, const vigil_addr *a)
 {
     static const uint8_t v4pre[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     if (memcmp(a->b, v4pre, 12) == 0) {
-        p = put_octet(p, a->b[12]);
-        *p++ = '.';
-        p = put_octet(p, a->b[13]);
-        *p++ = '.';
-        p = put_octet(p, a->b[14]);
-        *p++ = '.';
-        return put_octet(p, a->b[15]);
+        for (int i = 12; i < 16; i++) {
+            memcpy(p, wr->octet[a->b[i]], 4);
+            p += wr->octet_len[a->b[i]];
+        }
+        return p - 1;
     }
     char buf[VIGIL_ADDR_STRLEN];
     size_t n = strlen(vigil_addr_format(a, buf));
@@ -124,7 +142,7 @@ static char *put_addr(char *p, const vigil_addr *a)
     return p + n;
 }
 
-static char *put_lit(char *p, const char *s, size_t n)
+HOT char *put_lit(char *p, const char *s, size_t n)
 {
     memcpy(p, s, n);
     return p + n;
@@ -133,25 +151,64 @@ static char *put_lit(char *p, const char *s, size_t n)
 
 static const char hexd[] = "0123456789abcdef";
 
-/* A TSV string field: '-' when NULL, "(empty)" when "", the separator,
- * backslash and non-printable bytes as \xHH (backslash as \\), and a value
- * that would read as a marker with its first byte escaped.  In a set
- * (`in_set`) the ',' between elements is kept: callers pass the joined
- * elements. */
-static char *put_tsv_str(char *p, const char *s)
+/* Eight bytes at a time (SWAR): nonzero when some byte of w is below 0x20,
+ * at or above 0x7f, or equals `q` (repeated in each byte).  Each test is
+ * exact for "some byte": a borrow or carry only ever spills above a byte
+ * that matched already. */
+#define ONES 0x0101010101010101ULL
+#define HIGH 0x8080808080808080ULL
+HOT uint64_t swar_ctl_or_high(uint64_t w)
 {
-    if (!s) {
-        *p++ = '-';
-        return p;
+    return ((w - ONES * 0x20) & ~w & HIGH) | (((w + ONES) | w) & HIGH);
+}
+HOT uint64_t swar_has(uint64_t w, unsigned char q)
+{
+    uint64_t x = w ^ (ONES * q);
+    return (x - ONES) & ~x & HIGH;
+}
+
+/* 1 when none of s[0..n) needs a TSV escape: printable ASCII, no '\\'. */
+HOT int tsv_plain(const char *s, size_t n)
+{
+    size_t i = 0;
+    uint64_t bad = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        bad |= swar_ctl_or_high(w) | swar_has(w, '\\');
     }
-    if (!*s) return LIT(p, "(empty)");
-    if (s[0] == '-' && s[1] == 0) return LIT(p, "\\x2d");
-    if (s[0] == '(' && strcmp(s, "(empty)") == 0) {
-        p = LIT(p, "\\x28");
-        s++;
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bad |= c < 0x20 || c >= 0x7f || c == '\\';
     }
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    return bad == 0;
+}
+
+/* 1 when none of s[0..n) needs a JSON escape: no control byte, '"', '\\'
+ * (bytes >= 0x80 pass through as they are). */
+HOT int json_plain(const char *s, size_t n)
+{
+    size_t i = 0;
+    uint64_t bad = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        bad |= ((w - ONES * 0x20) & ~w & HIGH) | swar_has(w, '\\') | swar_has(w, '"');
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bad |= c < 0x20 || c == '"' || c == '\\';
+    }
+    return bad == 0;
+}
+
+/* The TSV escape of s[0..n): the separator, backslash and non-printable
+ * bytes as \xHH (backslash as \\); no marker handling. */
+static char *put_tsv_bytes(char *p, const char *s, size_t n)
+{
+    if (tsv_plain(s, n)) return put_lit(p, s, n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c < 0x7f && c != '\\') {
             *p++ = (char)c;
         } else if (c == '\\') {
@@ -167,25 +224,51 @@ static char *put_tsv_str(char *p, const char *s)
     return p;
 }
 
-/* A JSON string value with its quotes. */
-static char *put_json_str(char *p, const char *s)
+/* A TSV string field: '-' when NULL, "(empty)" when "", bytes escaped as
+ * put_tsv_bytes does, and a value that would read as a marker with its
+ * first byte escaped.  In a set the ',' between elements is kept: callers
+ * pass the joined elements. */
+HOT char *put_tsv_str(char *p, const char *s)
+{
+    if (!s) {
+        *p++ = '-';
+        return p;
+    }
+    size_t n = strlen(s);
+    if (n == 0) return LIT(p, "(empty)");
+    if (n == 1 && s[0] == '-') return LIT(p, "\\x2d");
+    if (n == 7 && memcmp(s, "(empty)", 7) == 0) return LIT(p, "\\x28empty)");
+    return put_tsv_bytes(p, s, n);
+}
+
+/* A JSON string value with its quotes, from s[0..n). */
+static char *put_json_strn(char *p, const char *s, size_t n)
 {
     *p++ = '"';
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            *p++ = '\\';
-            *p++ = (char)c;
-        } else if (c < 0x20) {
-            p = LIT(p, "\\u00");
-            *p++ = hexd[c >> 4];
-            *p++ = hexd[c & 15];
-        } else {
-            *p++ = (char)c;
+    if (json_plain(s, n)) {
+        p = put_lit(p, s, n);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c == '"' || c == '\\') {
+                *p++ = '\\';
+                *p++ = (char)c;
+            } else if (c < 0x20) {
+                p = LIT(p, "\\u00");
+                *p++ = hexd[c >> 4];
+                *p++ = hexd[c & 15];
+            } else {
+                *p++ = (char)c;
+            }
         }
     }
     *p++ = '"';
     return p;
+}
+
+HOT char *put_json_str(char *p, const char *s)
+{
+    return put_json_strn(p, s, strlen(s));
 }
 
 /* Worst-case bytes a string takes once escaped. */
@@ -198,16 +281,17 @@ static size_t esc_len(const char *s)
 
 /* A record under construction: TSV fields or JSON members in order.  Each
  * helper writes the separator (or key) itself, so a record is a flat list
- * of calls, the same for both formats. */
+ * of calls, the same for both formats.  `json` is always a constant at
+ * the call (see HOT). */
 typedef struct rec {
     char *p;                     /* write position */
-    int json;                    /* JSON instead of TSV */
     int first;                   /* no field written yet */
+    const vigil__sim_writer *wr; /* octet table */
 } rec;
 
-static inline void key(rec *r, const char *k, size_t kn)
+HOT void key(rec *r, int json, const char *k, size_t kn)
 {
-    if (r->json) {
+    if (json) {
         *r->p++ = r->first ? '{' : ',';
         *r->p++ = '"';
         r->p = put_lit(r->p, k, kn);
@@ -218,111 +302,111 @@ static inline void key(rec *r, const char *k, size_t kn)
     }
     r->first = 0;
 }
-#define K(r, k) key((r), (k), sizeof(k) - 1)
+#define K(r, k) key((r), json, (k), sizeof(k) - 1)
 
 /* Unset: '-' in TSV, left out in JSON. */
-static void f_unset(rec *r, const char *k, size_t kn)
+HOT void f_unset(rec *r, int json, const char *k, size_t kn)
 {
-    if (r->json) return;
-    key(r, k, kn);
+    if (json) return;
+    key(r, json, k, kn);
     *r->p++ = '-';
 }
-#define F_UNSET(r, k) f_unset((r), (k), sizeof(k) - 1)
+#define F_UNSET(r, k) f_unset((r), json, (k), sizeof(k) - 1)
 
-static void f_str(rec *r, const char *k, size_t kn, const char *s)
+HOT void f_str(rec *r, int json, const char *k, size_t kn, const char *s)
 {
     if (!s) {
-        f_unset(r, k, kn);
+        f_unset(r, json, k, kn);
         return;
     }
-    key(r, k, kn);
-    r->p = r->json ? put_json_str(r->p, s) : put_tsv_str(r->p, s);
+    key(r, json, k, kn);
+    r->p = json ? put_json_str(r->p, s) : put_tsv_str(r->p, s);
 }
-#define F_STR(r, k, s) f_str((r), (k), sizeof(k) - 1, (s))
+#define F_STR(r, k, s) f_str((r), json, (k), sizeof(k) - 1, (s))
 
-static void f_u64(rec *r, const char *k, size_t kn, uint64_t v)
+/* A string known to need no escape and not to be a marker (uids, names
+ * from fixed tables), of length n. */
+HOT void f_clean(rec *r, int json, const char *k, size_t kn, const char *s, size_t n)
 {
-    key(r, k, kn);
+    key(r, json, k, kn);
+    if (json) *r->p++ = '"';
+    r->p = put_lit(r->p, s, n);
+    if (json) *r->p++ = '"';
+}
+#define F_CLEAN(r, k, s, n) f_clean((r), json, (k), sizeof(k) - 1, (s), (n))
+#define F_CLIT(r, k, s) f_clean((r), json, (k), sizeof(k) - 1, (s), sizeof(s) - 1)
+
+HOT void f_u64(rec *r, int json, const char *k, size_t kn, uint64_t v)
+{
+    key(r, json, k, kn);
     r->p = put_u64(r->p, v);
 }
-#define F_U64(r, k, v) f_u64((r), (k), sizeof(k) - 1, (v))
+#define F_U64(r, k, v) f_u64((r), json, (k), sizeof(k) - 1, (v))
 
-static void f_time(rec *r, const char *k, size_t kn, int64_t us)
+HOT void f_time(rec *r, int json, const char *k, size_t kn, int64_t us)
 {
-    key(r, k, kn);
-    r->p = r->json ? put_us_json(r->p, us) : put_us(r->p, us);
+    key(r, json, k, kn);
+    r->p = json ? put_us_json(r->p, us) : put_us(r->p, us);
 }
-#define F_TIME(r, k, us) f_time((r), (k), sizeof(k) - 1, (us))
+#define F_TIME(r, k, us) f_time((r), json, (k), sizeof(k) - 1, (us))
 
-static void f_bool(rec *r, const char *k, size_t kn, int b)
+HOT void f_bool(rec *r, int json, const char *k, size_t kn, int b)
 {
-    key(r, k, kn);
-    if (r->json) r->p = b ? LIT(r->p, "true") : LIT(r->p, "false");
+    key(r, json, k, kn);
+    if (json) r->p = b ? LIT(r->p, "true") : LIT(r->p, "false");
     else *r->p++ = b ? 'T' : 'F';
 }
-#define F_BOOL(r, k, b) f_bool((r), (k), sizeof(k) - 1, (b))
+#define F_BOOL(r, k, b) f_bool((r), json, (k), sizeof(k) - 1, (b))
 
-static void f_addr(rec *r, const char *k, size_t kn, const vigil_addr *a)
+HOT void f_addr(rec *r, int json, const char *k, size_t kn, const vigil_addr *a)
 {
-    key(r, k, kn);
-    if (r->json) *r->p++ = '"';
-    r->p = put_addr(r->p, a);
-    if (r->json) *r->p++ = '"';
+    key(r, json, k, kn);
+    if (json) *r->p++ = '"';
+    r->p = put_addr(r->p, r->wr, a);
+    if (json) *r->p++ = '"';
 }
-#define F_ADDR(r, k, a) f_addr((r), (k), sizeof(k) - 1, (a))
+#define F_ADDR(r, k, a) f_addr((r), json, (k), sizeof(k) - 1, (a))
 
-/* A set/vector of strings given as one comma-joined C string; "" or NULL
- * with `empty_if_null` is the empty container ("(empty)" / []). */
-static void f_list(rec *r, const char *k, size_t kn, const char *joined, int empty_if_null)
+/* A JSON array of the comma-separated elements of `joined` (each element
+ * at most 511 bytes, as Zeek's own limit for these values). */
+static char *put_json_list(char *p, const char *joined)
 {
-    if (!joined && !empty_if_null) {
-        f_unset(r, k, kn);
-        return;
-    }
-    key(r, k, kn);
-    if (!joined || !*joined) {
-        r->p = r->json ? LIT(r->p, "[]") : LIT(r->p, "(empty)");
-        return;
-    }
-    if (!r->json) {
-        /* Elements are escaped like strings; the ',' between them stays. */
-        for (const char *s = joined; *s; s++) {
-            unsigned char c = (unsigned char)*s;
-            if ((c >= 0x20 && c < 0x7f && c != '\\') ) {
-                *r->p++ = (char)c;
-            } else if (c == '\\') {
-                *r->p++ = '\\';
-                *r->p++ = '\\';
-            } else {
-                *r->p++ = '\\';
-                *r->p++ = 'x';
-                *r->p++ = hexd[c >> 4];
-                *r->p++ = hexd[c & 15];
-            }
-        }
-        return;
-    }
-    *r->p++ = '[';
+    *p++ = '[';
     const char *s = joined;
     for (;;) {
         const char *e = strchr(s, ',');
         size_t n = e ? (size_t)(e - s) : strlen(s);
-        char tmp[512];
-        if (n >= sizeof tmp) n = sizeof tmp - 1;
-        memcpy(tmp, s, n);
-        tmp[n] = 0;
-        r->p = put_json_str(r->p, tmp);
+        p = put_json_strn(p, s, n < 511 ? n : 511);
         if (!e) break;
-        *r->p++ = ',';
+        *p++ = ',';
         s = e + 1;
     }
-    *r->p++ = ']';
+    *p++ = ']';
+    return p;
 }
-#define F_LIST(r, k, s, e) f_list((r), (k), sizeof(k) - 1, (s), (e))
 
-static void rec_end(rec *r)
+/* A set/vector of strings given as one comma-joined C string; "" or NULL
+ * with `empty_if_null` is the empty container ("(empty)" / []). */
+HOT void f_list(rec *r, int json, const char *k, size_t kn, const char *joined,
+                int empty_if_null)
 {
-    if (r->json) *r->p++ = '}';
+    if (!joined && !empty_if_null) {
+        f_unset(r, json, k, kn);
+        return;
+    }
+    key(r, json, k, kn);
+    if (!joined || !*joined) {
+        r->p = json ? LIT(r->p, "[]") : LIT(r->p, "(empty)");
+        return;
+    }
+    /* TSV: elements are escaped like strings; the ',' between them stays. */
+    r->p = json ? put_json_list(r->p, joined) : put_tsv_bytes(r->p, joined, strlen(joined));
+}
+#define F_LIST(r, k, s, e) f_list((r), json, (k), sizeof(k) - 1, (s), (e))
+
+HOT void rec_end(rec *r, int json)
+{
+    if (json) *r->p++ = '}';
     *r->p++ = '\n';
 }
 
@@ -341,10 +425,18 @@ vigil_status vigil__sim_writer_new(vigil__sim_writer **out, const vigil__sim_out
     wr->text_cap = TEXT_CAP;
     wr->text = vigil__malloc(&a, wr->text_cap);
     wr->zout = vigil__malloc(&a, ZOUT_CAP);
-    wr->level_buf = vigil__malloc(&a, ISAL_DEF_LVL1_DEFAULT);
+    wr->level_buf = vigil__malloc(&a, LEVEL_BUF_SIZE);
     if (!wr->text || !wr->zout || !wr->level_buf) {
         vigil__sim_writer_free(wr);
         return VIGIL_ENOMEM;
+    }
+    for (unsigned v = 0; v < 256; v++) {
+        char *q = wr->octet[v];
+        if (v >= 100) *q++ = (char)('0' + v / 100);
+        if (v >= 10) *q++ = (char)('0' + v / 10 % 10);
+        *q++ = (char)('0' + v % 10);
+        *q++ = '.';
+        wr->octet_len[v] = (uint8_t)(q - wr->octet[v]);
     }
     *out = wr;
     return VIGIL_OK;
@@ -357,6 +449,7 @@ void vigil__sim_writer_free(vigil__sim_writer *wr)
     vigil__free(&wr->alloc, wr->text);
     vigil__free(&wr->alloc, wr->zout);
     vigil__free(&wr->alloc, wr->level_buf);
+    vigil__free(&wr->alloc, wr->app_rows);
     vigil__free(&wr->alloc, wr);
 }
 
@@ -505,7 +598,7 @@ static vigil_status open_log(vigil__sim_writer *wr, int log, int64_t t0)
         isal_deflate_init(&wr->zs);
         wr->zs.level = 1;
         wr->zs.level_buf = wr->level_buf;
-        wr->zs.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+        wr->zs.level_buf_size = LEVEL_BUF_SIZE;
         wr->zs.gzip_flag = IGZIP_GZIP; /* generic header: mtime 0 */
     }
     if (wr->out.json) return VIGIL_OK; /* Zeek JSON logs have no header */
@@ -558,28 +651,35 @@ static void make_fuid(char out[19], uint64_t h1)
 }
 
 /* The common id fields every log starts with. */
-static void put_id(rec *r, const vigil__sim_row *row)
+HOT void put_id(rec *r, int json, const vigil__sim_row *row)
 {
     const vigil__sim_conn *c = row->c;
     F_TIME(r, "ts", row->ts_us);
-    F_STR(r, "uid", row->uid);
+    F_CLEAN(r, "uid", row->uid, 18);
     F_ADDR(r, "id.orig_h", &c->orig_h);
     F_U64(r, "id.orig_p", c->orig_p);
     F_ADDR(r, "id.resp_h", &c->resp_h);
     F_U64(r, "id.resp_p", c->resp_p);
 }
 
-static const char *proto_name(uint8_t p)
+/* The proto field's text (clean names from a fixed table). */
+HOT void f_proto(rec *r, int json, uint8_t proto)
 {
-    return vigil_proto_name((vigil_proto)p);
+    switch (proto) {
+    case VIGIL_PROTO_TCP: F_CLIT(r, "proto", "tcp"); break;
+    case VIGIL_PROTO_UDP: F_CLIT(r, "proto", "udp"); break;
+    default: {
+        const char *name = vigil_proto_name((vigil_proto)proto);
+        F_CLEAN(r, "proto", name, strlen(name));
+    }
+    }
 }
 
-static void conn_record(rec *r, const vigil__sim_row *row)
+HOT void conn_record(rec *r, int json, const vigil__sim_row *row)
 {
     const vigil__sim_conn *c = row->c;
-    put_id(r, row);
-    K(r, "proto");
-    r->p = r->json ? put_json_str(r->p, proto_name(c->proto)) : put_tsv_str(r->p, proto_name(c->proto));
+    put_id(r, json, row);
+    f_proto(r, json, c->proto);
     F_STR(r, "service", c->service);
     /* A single packet has no duration and no byte counts in Zeek. */
     int one_packet = row->dur_us == 0 && c->orig_pkts + c->resp_pkts <= 1;
@@ -592,7 +692,8 @@ static void conn_record(rec *r, const vigil__sim_row *row)
         F_U64(r, "orig_bytes", c->orig_bytes);
         F_U64(r, "resp_bytes", c->resp_bytes);
     }
-    F_STR(r, "conn_state", vigil_conn_state_name((vigil_conn_state)c->conn_state));
+    const char *state = vigil_conn_state_name((vigil_conn_state)c->conn_state);
+    F_CLEAN(r, "conn_state", state, strlen(state));
     F_BOOL(r, "local_orig", c->local_orig);
     F_BOOL(r, "local_resp", c->local_resp);
     F_U64(r, "missed_bytes", 0);
@@ -610,7 +711,7 @@ static void conn_record(rec *r, const vigil__sim_row *row)
     F_U64(r, "resp_pkts", c->resp_pkts);
     F_U64(r, "resp_ip_bytes", c->resp_bytes + (uint64_t)c->resp_pkts * rh);
     F_UNSET(r, "tunnel_parents");
-    rec_end(r);
+    rec_end(r, json);
 }
 
 static const char *rcode_name(unsigned rc)
@@ -643,13 +744,12 @@ static const char *qtype_name(unsigned t)
     }
 }
 
-static void dns_record(rec *r, const vigil__sim_row *row, uint64_t h)
+HOT void dns_record(rec *r, int json, const vigil__sim_row *row, uint64_t h)
 {
     const vigil__sim_conn *c = row->c;
     int answered = c->resp_pkts > 0 || c->resp_bytes > 0;
-    put_id(r, row);
-    K(r, "proto");
-    r->p = r->json ? put_json_str(r->p, proto_name(c->proto)) : put_tsv_str(r->p, proto_name(c->proto));
+    put_id(r, json, row);
+    f_proto(r, json, c->proto);
     F_U64(r, "trans_id", h & 0xffff);
     if (answered) {
         double rtt = c->a.dns.rtt;
@@ -661,7 +761,7 @@ static void dns_record(rec *r, const vigil__sim_row *row, uint64_t h)
     }
     F_STR(r, "query", c->a.dns.query);
     F_U64(r, "qclass", 1);
-    F_STR(r, "qclass_name", "C_INTERNET");
+    F_CLIT(r, "qclass_name", "C_INTERNET");
     F_U64(r, "qtype", c->a.dns.qtype);
     const char *qn = qtype_name(c->a.dns.qtype);
     char qbuf[16];
@@ -687,20 +787,24 @@ static void dns_record(rec *r, const vigil__sim_row *row, uint64_t h)
     F_LIST(r, "answers", ans, 0);
     if (ans) {
         K(r, "TTLs");
-        if (r->json) *r->p++ = '[';
+        /* Every answer has the same TTL: format it once, copy it. */
+        char ttl[32];
+        char *te = json ? put_us_json(ttl, (int64_t)c->a.dns.ttl * 1000000)
+                        : put_us(ttl, (int64_t)c->a.dns.ttl * 1000000);
+        size_t tn = (size_t)(te - ttl);
+        if (json) *r->p++ = '[';
         for (const char *s = ans;; s++) {
-            if (r->json) r->p = put_us_json(r->p, (int64_t)c->a.dns.ttl * 1000000);
-            else r->p = put_us(r->p, (int64_t)c->a.dns.ttl * 1000000);
+            r->p = put_lit(r->p, ttl, tn);
             s = strchr(s, ',');
             if (!s) break;
             *r->p++ = ',';
         }
-        if (r->json) *r->p++ = ']';
+        if (json) *r->p++ = ']';
     } else {
         F_UNSET(r, "TTLs");
     }
     F_BOOL(r, "rejected", 0);
-    rec_end(r);
+    rec_end(r, json);
 }
 
 static const char *const issuers[] = {
@@ -719,16 +823,17 @@ static uint64_t str_hash(const char *s)
     return h;
 }
 
-static void ssl_record(rec *r, const vigil__sim_row *row, uint64_t h)
+HOT void ssl_record(rec *r, int json, const vigil__sim_row *row, uint64_t h)
 {
     const vigil__sim_conn *c = row->c;
     const char *ver = c->a.ssl.version;
     int tls13 = ver && ver[0] == 'T' && strcmp(ver, "TLSv13") == 0;
     int has_cert = !c->a.ssl.resumed && !tls13;
-    put_id(r, row);
+    put_id(r, json, row);
     F_STR(r, "version", ver);
     F_STR(r, "cipher", c->a.ssl.cipher);
-    F_STR(r, "curve", tls13 || (h >> 20) % 3 ? "x25519" : "secp256r1");
+    if (tls13 || (h >> 20) % 3) F_CLIT(r, "curve", "x25519");
+    else F_CLIT(r, "curve", "secp256r1");
     F_STR(r, "server_name", c->a.ssl.server_name);
     F_BOOL(r, "resumed", c->a.ssl.resumed);
     F_UNSET(r, "last_alert");
@@ -755,7 +860,7 @@ static void ssl_record(rec *r, const vigil__sim_row *row, uint64_t h)
     F_UNSET(r, "client_subject");
     F_UNSET(r, "client_issuer");
     F_UNSET(r, "validation_status");
-    rec_end(r);
+    rec_end(r, json);
 }
 
 static const char *status_msg(unsigned code)
@@ -778,16 +883,16 @@ static const char *status_msg(unsigned code)
     }
 }
 
-static void http_record(rec *r, const vigil__sim_row *row, uint64_t h)
+HOT void http_record(rec *r, int json, const vigil__sim_row *row, uint64_t h)
 {
     const vigil__sim_conn *c = row->c;
-    put_id(r, row);
+    put_id(r, json, row);
     F_U64(r, "trans_depth", 1);
     F_STR(r, "method", c->a.http.method);
     F_STR(r, "host", c->a.http.host);
     F_STR(r, "uri", c->a.http.uri);
     F_UNSET(r, "referrer");
-    F_STR(r, "version", "1.1");
+    F_CLIT(r, "version", "1.1");
     F_STR(r, "user_agent", c->a.http.user_agent);
     F_U64(r, "request_body_len", c->a.http.request_body_len);
     F_U64(r, "response_body_len", c->a.http.response_body_len);
@@ -813,7 +918,7 @@ static void http_record(rec *r, const vigil__sim_row *row, uint64_t h)
     F_LIST(r, "resp_fuids", c->a.http.response_body_len ? rfuid : NULL, 0);
     F_UNSET(r, "resp_filenames");
     F_LIST(r, "resp_mime_types", c->a.http.response_body_len ? c->a.http.mime : NULL, 0);
-    rec_end(r);
+    rec_end(r, json);
 }
 
 /* Worst case of one record's text. */
@@ -835,38 +940,52 @@ static size_t record_room(int log, const vigil__sim_conn *c)
     return n;
 }
 
+/* One record of `log` at p, in the writer's format; returns its end.
+ * Each record function is inlined here once per format. */
+static char *emit_record(const vigil__sim_writer *wr, int log, char *p,
+                         const vigil__sim_row *row, uint64_t h)
+{
+    rec r = { p, 1, wr };
+    if (wr->out.json) {
+        switch (log) {
+        case LOG_CONN: conn_record(&r, 1, row); break;
+        case LOG_DNS: dns_record(&r, 1, row, h); break;
+        case LOG_SSL: ssl_record(&r, 1, row, h); break;
+        default: http_record(&r, 1, row, h); break;
+        }
+    } else {
+        switch (log) {
+        case LOG_CONN: conn_record(&r, 0, row); break;
+        case LOG_DNS: dns_record(&r, 0, row, h); break;
+        case LOG_SSL: ssl_record(&r, 0, row, h); break;
+        default: http_record(&r, 0, row, h); break;
+        }
+    }
+    return r.p;
+}
+
+/* Writes one log of the hour: every row for conn, else the rows listed in
+ * `idx` (m of them, ascending). */
 static vigil_status write_log(vigil__sim_writer *wr, const vigil__sim_world *w, int log,
                               int64_t t0, const vigil__sim_row *rows, size_t n,
-                              vigil__sim_counts *counts)
+                              const uint32_t *idx, size_t m, vigil__sim_counts *counts)
 {
-    static const uint8_t app_of[NLOGS] = { VIGIL__SIM_APP_NONE, VIGIL__SIM_APP_DNS,
-                                           VIGIL__SIM_APP_SSL, VIGIL__SIM_APP_HTTP };
-    if (log != LOG_CONN) {
-        size_t i = 0;
-        while (i < n && rows[i].c->app != app_of[log]) i++;
-        if (i == n) return VIGIL_OK; /* Zeek writes no file for no records */
-    }
+    if (log != LOG_CONN && m == 0) return VIGIL_OK; /* Zeek writes no file for no records */
     vigil_status rc = open_log(wr, log, t0);
     if (rc != VIGIL_OK) return rc;
     uint64_t written = 0;
     uint64_t hour_index = (uint64_t)((t0 - w->start) / 3600);
-    for (size_t i = 0; i < n; i++) {
-        const vigil__sim_conn *c = rows[i].c;
-        if (log != LOG_CONN && c->app != app_of[log]) continue;
-        char *p = reserve(wr, record_room(log, c));
+    size_t count = log == LOG_CONN ? n : m;
+    for (size_t k = 0; k < count; k++) {
+        size_t i = log == LOG_CONN ? k : idx[k];
+        char *p = reserve(wr, record_room(log, rows[i].c));
         if (!p) {
             rc = VIGIL_ENOMEM;
             break;
         }
-        rec r = { p, wr->out.json, 1 };
         uint64_t h = log == LOG_CONN ? 0 : vigil__sim_hash(w->seed, VIGIL__SIM_S_UID, hour_index, i + ((uint64_t)log << 40));
-        switch (log) {
-        case LOG_CONN: conn_record(&r, &rows[i]); break;
-        case LOG_DNS: dns_record(&r, &rows[i], h); break;
-        case LOG_SSL: ssl_record(&r, &rows[i], h); break;
-        default: http_record(&r, &rows[i], h); break;
-        }
-        wr->text_len = (size_t)(r.p - wr->text);
+        p = emit_record(wr, log, p, &rows[i], h);
+        wr->text_len = (size_t)(p - wr->text);
         written++;
     }
     vigil_status crc = close_log(wr, t0, counts);
@@ -884,9 +1003,27 @@ vigil_status vigil__sim_writer_hour(vigil__sim_writer *wr, const vigil__sim_worl
                                     int64_t t0, const vigil__sim_row *rows, size_t n,
                                     vigil__sim_counts *counts)
 {
-    for (int log = 0; log < NLOGS; log++) {
-        vigil_status rc = write_log(wr, w, log, t0, rows, n, counts);
-        if (rc != VIGIL_OK) return rc;
+    if (n > wr->app_cap) {
+        size_t nc = wr->app_cap ? wr->app_cap : 4096;
+        while (nc < n) nc *= 2;
+        uint32_t *a = vigil__realloc(&wr->alloc, wr->app_rows, 3 * nc * sizeof *a);
+        if (!a) return VIGIL_ENOMEM;
+        wr->app_rows = a;
+        wr->app_cap = nc;
     }
-    return VIGIL_OK;
+    /* One pass sorts the rows' app records into their logs' lists. */
+    size_t m[3] = { 0, 0, 0 };
+    for (size_t i = 0; i < n; i++) {
+        unsigned app = rows[i].c->app;
+        if (app >= VIGIL__SIM_APP_DNS && app <= VIGIL__SIM_APP_HTTP) {
+            unsigned l = app - VIGIL__SIM_APP_DNS;
+            wr->app_rows[l * wr->app_cap + m[l]++] = (uint32_t)i;
+        }
+    }
+    vigil_status rc = write_log(wr, w, LOG_CONN, t0, rows, n, NULL, 0, counts);
+    static const int log_of[3] = { LOG_DNS, LOG_SSL, LOG_HTTP };
+    for (unsigned l = 0; l < 3 && rc == VIGIL_OK; l++)
+        rc = write_log(wr, w, log_of[l], t0, rows, n, wr->app_rows + l * wr->app_cap, m[l],
+                       counts);
+    return rc;
 }

@@ -65,8 +65,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         if (argc > 1) {
             int want = 0;
-            for (int a = 1; a < argc; a++)
-                if (strcmp(argv[a], all_tests[i].name) == 0) want = 1;
+            /* A name runs that test; a name ending in '_' runs every test
+             * it prefixes ("beacon_"). */
+            for (int a = 1; a < argc; a++) {
+                size_t al = strlen(argv[a]);
+                if (strcmp(argv[a], all_tests[i].name) == 0 ||
+                    (al && argv[a][al - 1] == '_' && strncmp(argv[a], all_tests[i].name, al) == 0))
+                    want = 1;
+            }
             if (!want) continue;
         }
         vigil_test_failures = 0;
