@@ -181,4 +181,85 @@ if [ "${BENCH_SIM:-1}" != 0 ]; then
     echo
     BUILD="$B" CC="$CC" sh bench/bench_sim.sh || echo "bench: simulator benchmark failed" >&2
 fi
+# ---- vigil hunt (issue 5) ---------------------------------------------------
+# A simulated month (BENCH_HUNT_HOSTS x BENCH_HUNT_DAYS, default 1000 x 30:
+# ~33M conn records, 62M records in all, 3.2 GB of gzip TSV in Zeek's hourly
+# archive layout), generated once into $D/hunt-month.  Measured on the same
+# files, BENCH_HUNT_RUNS (default 2) warm runs each, best kept:
+#   zcat | wc -l      decompressing every log, the shell baseline
+#   vigil stats       reading + counting (the readers' cost)
+#   vigil hunt        reading + aggregating + detecting, findings to /dev/null
+# and the peak RSS of stats and hunt (/usr/bin/time -f %M), per conn record.
+# Set BENCH_HUNT=0 to skip this section.
+if [ "${BENCH_HUNT:-1}" != 0 ]; then
+    HH=${BENCH_HUNT_HOSTS:-1000}
+    HD=${BENCH_HUNT_DAYS:-30}
+    HR=${BENCH_HUNT_RUNS:-2}
+    HW=$D/hunt-month
+    make --no-print-directory -j2 BUILD="$B" "$B/vigil" >/dev/null || {
+        echo "bench: cannot build $B/vigil" >&2; exit 1; }
+    hparams="v1 hosts=$HH days=$HD"
+    if [ "$(cat "$HW/.params" 2>/dev/null)" != "$hparams" ]; then
+        echo "bench: simulating $HH hosts x $HD days into $HW"
+        rm -rf "$HW"
+        "$B/vigil" simulate --hosts "$HH" --days "$HD" --out "$HW" || exit 1
+        echo "$hparams" >"$HW/.params"
+    fi
+    HFILES=$(find "$HW/zeek" -name '*.log.gz' | sort)
+    # hmeasure KEY CMD... -- best of HR runs (seconds in KEY_s, 1 in KEY_ok
+    # when every run exited 0), stdout in $WORK/KEY.out, stderr in .err.
+    hmeasure() {
+        key=$1
+        shift
+        best=""
+        ok=1
+        run=0
+        while [ "$run" -lt "$HR" ]; do
+            run=$((run + 1))
+            cat $HFILES >/dev/null
+            t0=$(now)
+            "$@" >"$WORK/$key.out" 2>"$WORK/$key.err" || ok=0
+            t1=$(now)
+            best=$(awk -v a="$t0" -v b="$t1" -v best="$best" \
+                'BEGIN { d = b - a; if (best == "" || d < best) best = d; printf "%.3f", best }')
+        done
+        eval "${key}_s=\$best ${key}_ok=\$ok"
+        [ "$ok" = 1 ] || echo "bench: $key failed: $(head -n 3 "$WORK/$key.err")" >&2
+    }
+    echo "bench: measuring hunt ($HR runs each, warm page cache) ..."
+    hmeasure hzcat sh -c 'zcat "$@" | wc -l' sh $HFILES
+    hmeasure hstats "$B/vigil" stats -q --format json "$HW/zeek"
+    hmeasure hhunt "$B/vigil" hunt -q -v --format jsonl --output /dev/null "$HW/zeek"
+    /usr/bin/time -f %M -o "$WORK/hstats.rss" "$B/vigil" stats -q "$HW/zeek" >/dev/null 2>&1
+    /usr/bin/time -f %M -o "$WORK/hhunt.rss" "$B/vigil" hunt -q --format jsonl --output /dev/null "$HW/zeek" >/dev/null 2>&1
+    hlines=$(awk '{ print $1 }' "$WORK/hzcat.out")
+    hrecs=$(sed -n 's/.*"records":\([0-9]*\),"skipped":[0-9]*,"internal_addrs".*/\1/p' "$WORK/hstats.out")
+    hconn=$(sed -n 's/.*"conn":{"type":"conn","records":\([0-9]*\).*/\1/p' "$WORK/hstats.out")
+    hgz=$(size_of $HFILES)
+    echo
+    echo "vigil hunt benchmark -- simulated month: $HH hosts x $HD days, $(echo "$HFILES" | wc -l) files," \
+         "$(awk -v b="$hgz" 'BEGIN { printf "%.0f", b / 1048576 }') MB gzip TSV, $hrecs records ($hconn conn); $(nproc) cores"
+    echo
+    printf '%-34s %9s %14s\n' "what" "seconds" "records/s"
+    hrow() {
+        awk -v l="$1" -v s="$2" -v r="$3" -v ok="$4" 'BEGIN {
+            if (ok != 1 || s <= 0) { printf "%-34s %9s %14s\n", l, "FAILED", "-"; exit }
+            printf "%-34s %9.2f %14.0f\n", l, s, r / s }'
+    }
+    hrow "zcat | wc -l (every log)" "$hzcat_s" "$hlines" "$hzcat_ok"
+    hrow "vigil stats" "$hstats_s" "$hrecs" "$hstats_ok"
+    hrow "vigil hunt" "$hhunt_s" "$hrecs" "$hhunt_ok"
+    sed -n 's/^vigil hunt: \(.*\)$/  hunt: \1/p' "$WORK/hhunt.err"
+    echo
+    echo "ratios"
+    awk -v h="$hhunt_s" -v s="$hstats_s" -v z="$hzcat_s" -v ok="$hhunt_ok$hstats_ok$hzcat_ok" 'BEGIN {
+        if (ok != "111") { print "  n/a (a run failed)"; exit }
+        r = h / s; printf "%-38s %7.2fx   goal <= 1.50 %s\n", "hunt time / stats time", r, (r <= 1.5 ? "met" : "NOT met")
+        r = z / h; printf "%-38s %7.2fx   goal > 1 %s\n", "zcat|wc time / hunt time (speed)", r, (r > 1 ? "met" : "NOT met") }'
+    awk -v kb="$(cat "$WORK/hhunt.rss" 2>/dev/null)" -v skb="$(cat "$WORK/hstats.rss" 2>/dev/null)" -v c="$hconn" 'BEGIN {
+        if (kb == "" || c <= 0) { print "peak RSS: n/a"; exit }
+        b = kb * 1024 / c
+        printf "%-38s %7.1f    goal <= 24 %s\n", "hunt peak RSS bytes per conn record", b, (b <= 24 ? "met" : "NOT met")
+        printf "peak RSS: hunt %.0f MB, stats %.0f MB\n", kb / 1024, skb / 1024 }'
+fi
 exit 0

@@ -156,6 +156,22 @@ vigil_status vigil__detect_dga(const vigil__nx_view *x, const vigil__detect_cfg 
  * (sorts a scratch copy the caller passes, n entries). */
 double vigil__squash(double x, double mid, double scale);
 double vigil__median(double *scratch, size_t n);
+/* Sorts v[0..n) ascending (agg_pairs.c): a stable merge sort, close to
+ * linear on nearly sorted input (no qsort callback per comparison); tmp is
+ * scratch of n entries. */
+void vigil__sort_doubles(double *v, double *tmp, size_t n);
+/* The q-quantile (0..1, nearest rank) of n doubles, by selection: reorders
+ * scratch, O(n) on average.  No NaNs. */
+double vigil__quantile(double *scratch, size_t n, double q);
+/* The median absolute deviation of n doubles around `center`: overwrites
+ * scratch with |x - center| and reorders it. */
+double vigil__mad(double *scratch, size_t n, double center);
+
+/* The registered domain of a lowercase name s[0..n) (agg_dns.c): the offset
+ * where it starts ("a.b.example.co.jp" -> "example.co.jp").  A heuristic
+ * (last two labels, three under co/com/net/org/ac/go/ne/or/gov/edu + a
+ * two-letter TLD) until libpsl replaces it (issue 6). */
+size_t vigil__registered_domain(const char *s, size_t n);
 
 /* ---- the aggregator (agg_pairs.c, agg_dns.c, agg_hosts.c) ----------------- */
 
@@ -171,15 +187,39 @@ vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec);
 /* Moves everything of src into dst (per-thread aggregators); src is left
  * empty. */
 vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src);
+/* Sorts every pair's points by ts now (optional: lets each reading thread
+ * do its share before the merge, which then merges sorted runs). */
+vigil_status vigil__agg_sort(vigil__agg *a);
 /* After the last record: sorts, builds name groups, prevalence, per-host
  * days.  No vigil__agg_add after this. */
 vigil_status vigil__agg_finish(vigil__agg *a);
 
+/* What the aggregator was given (any time). */
+typedef struct vigil__agg_counts {
+    uint64_t conns;            /* conn records accounted */
+    uint64_t kept;             /* kept as pair points (internal -> external) */
+    uint64_t inbound;          /* external -> internal (not pairs) */
+    uint64_t internal_only;    /* internal -> internal (dropped) */
+    uint64_t external_only;    /* external -> external (dropped) */
+    uint64_t noise;            /* to/from loopback, link-local, multicast,
+                                  broadcast, unspecified (dropped) */
+    double first_ts, last_ts;  /* span of the records accounted (0 if none) */
+} vigil__agg_counts;
+void vigil__agg_counts_get(const vigil__agg *a, vigil__agg_counts *out);
+
 /* Iteration over the finished aggregate (views borrowed until free). */
 size_t vigil__agg_pair_count(const vigil__agg *a);
 vigil_status vigil__agg_pair(const vigil__agg *a, size_t i, vigil__pair_view *out);
+/* Group views merge their members' points into a buffer: vigil__agg_group
+ * uses one the aggregate owns, so its pts are valid only until the next
+ * vigil__agg_group call (one thread); vigil__agg_group_buf uses the
+ * caller's two buffers of vigil__agg_group_max_points(a) entries each (pts
+ * points into buf), for detection on several threads. */
 size_t vigil__agg_group_count(const vigil__agg *a);
 vigil_status vigil__agg_group(const vigil__agg *a, size_t i, vigil__pair_view *out);
+size_t vigil__agg_group_max_points(const vigil__agg *a);
+vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_view *out,
+                                  vigil__conn_point *buf, vigil__conn_point *tmp);
 size_t vigil__agg_host_count(const vigil__agg *a);
 vigil_status vigil__agg_host(const vigil__agg *a, size_t i, vigil__host_view *out);
 void vigil__agg_peers(const vigil__agg *a, vigil__peer_view *out);
@@ -187,5 +227,14 @@ size_t vigil__agg_dns_count(const vigil__agg *a);
 vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out);
 size_t vigil__agg_nx_count(const vigil__agg *a);
 vigil_status vigil__agg_nx(const vigil__agg *a, size_t i, vigil__nx_view *out);
+
+/* ---- hunt internals (hunt.c) ------------------------------------------------ */
+
+/* Marks in drop[i] (1) the findings of fs that duplicate others: a name
+ * group's finding and its member pairs' findings of the same kind keep the
+ * higher score (ties: the group); a beacon on a pair that also has a strobe
+ * scoring >= 0.5 is dropped.  Entries already marked are left out. */
+vigil_status vigil__findings_dedup(const vigil_findings *fs, unsigned char *drop,
+                                   const vigil_allocator *al);
 
 #endif

@@ -1,5 +1,98 @@
-/* detect_util.c -- placeholder, replaced by the real helpers. */
+/* detect_util.c -- small numeric helpers shared by the detectors.
+ *
+ * Input: plain numbers and caller-owned scratch arrays; output: numbers.
+ * Nothing here allocates.  Robust statistics (median, quantiles, median
+ * absolute deviation) are computed by selection, O(n) on average, because
+ * detectors run on every pair and a pair may hold millions of connections.
+ * Declared in agg.h ("Shared helpers"); used by every detect_ file. */
+#include <math.h>
+#include <stdlib.h>
 #include "agg.h"
 
-double vigil__squash(double x, double mid, double scale) { (void)x; (void)mid; (void)scale; return 0; }
-double vigil__median(double *scratch, size_t n) { (void)scratch; (void)n; return 0; }
+double vigil__squash(double x, double mid, double scale)
+{
+    if (isnan(x)) return 0;
+    if (!(scale > 0)) return x >= mid ? 1 : 0;
+    double z = (x - mid) / scale;
+    if (z > 40) return 1;
+    if (z < -40) return 0;
+    double s = 1 / (1 + exp(-z));
+    return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Puts the k-th smallest of a[0..n) at a[k], smaller-or-equal values before
+ * it and greater-or-equal after (Hoare partition around a median of three;
+ * equal keys split evenly, so runs of identical values stay fast).  After a
+ * number of rounds that only adversarial input reaches, the rest is sorted,
+ * so the worst case is O(n log n). */
+static void select_kth(double *a, size_t n, size_t k)
+{
+    if (n < 2 || k >= n) return;
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, want = (ptrdiff_t)k;
+    int budget = 16;
+    for (size_t m = n; m > 1; m >>= 1) budget += 2;
+    while (hi > lo) {
+        if (hi - lo < 16 || --budget < 0) {
+            qsort(a + lo, (size_t)(hi - lo + 1), sizeof *a, cmp_double);
+            return;
+        }
+        ptrdiff_t mid = lo + (hi - lo) / 2;
+        double t;
+        if (a[mid] < a[lo]) { t = a[mid]; a[mid] = a[lo]; a[lo] = t; }
+        if (a[hi] < a[lo]) { t = a[hi]; a[hi] = a[lo]; a[lo] = t; }
+        if (a[hi] < a[mid]) { t = a[hi]; a[hi] = a[mid]; a[mid] = t; }
+        double pivot = a[mid];
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) {
+            while (a[i] < pivot) i++;
+            while (a[j] > pivot) j--;
+            if (i <= j) {
+                t = a[i]; a[i] = a[j]; a[j] = t;
+                i++;
+                j--;
+            }
+        }
+        /* Now a[lo..j] <= pivot <= a[i..hi], and a[j+1..i-1] == pivot. */
+        if (want <= j) hi = j;
+        else if (want >= i) lo = i;
+        else return;
+    }
+}
+
+double vigil__quantile(double *scratch, size_t n, double q)
+{
+    if (!scratch || n == 0) return 0;
+    if (!(q > 0)) q = 0;
+    if (q > 1) q = 1;
+    size_t k = (size_t)floor(q * (double)(n - 1) + 0.5);
+    if (k >= n) k = n - 1;
+    select_kth(scratch, n, k);
+    return scratch[k];
+}
+
+double vigil__median(double *scratch, size_t n)
+{
+    if (!scratch || n == 0) return 0;
+    size_t k = n / 2;
+    select_kth(scratch, n, k);
+    double hi = scratch[k];
+    if (n % 2) return hi;
+    /* Even count: the lower middle is the largest value left of k. */
+    double lo = scratch[0];
+    for (size_t i = 1; i < k; i++)
+        if (scratch[i] > lo) lo = scratch[i];
+    return lo / 2 + hi / 2;
+}
+
+double vigil__mad(double *scratch, size_t n, double center)
+{
+    if (!scratch || n == 0) return 0;
+    for (size_t i = 0; i < n; i++) scratch[i] = fabs(scratch[i] - center);
+    return vigil__median(scratch, n);
+}

@@ -65,7 +65,8 @@
  *     hard-coded); http adds user_agent, uri_pattern; rotating adds
  *     rotation "daily-utc"; dns_c2 adds domain, qtype 16, label_len
  *     [min,max] (its dst are the two internal resolvers, dst_region is
- *     empty).  expect "beacon" ("dns" for dns_c2), also ["rare_dest"]
+ *     empty) and upstream (the attacker's name server the resolvers relay
+ *     the queries to).  expect "beacon" ("dns" for dns_c2), also ["rare_dest"]
  *     (dns_c2: ["beacon"]).
  *   11 "long_conn": the wallet-ops host's reverse shell: src..., dst,
  *     dport 443, proto tcp, sessions [{ts, duration, dst, orig_bytes,
@@ -1314,6 +1315,15 @@ vigil_status vigil__sim_truth_write(const vigil__sim_world *w, const char *dir,
             for (unsigned a = 0; !dns && a < im->naddr; a++) {
                 if (a) fputc(',', f);
                 jstr(f, im->region[a]);
+            }
+            if (dns) {
+                /* The attacker's name server: the internal resolvers relay
+                 * the TXT queries to it, so its traffic is C2 traffic too. */
+                fputs("],\"upstream\":[", f);
+                for (unsigned a = 0; a < im->naddr; a++) {
+                    if (a) fputc(',', f);
+                    jaddr(f, &im->addr[a]);
+                }
             }
             const char *svc = im->app == VIGIL__SIM_APP_SSL ? "\"ssl\""
                             : im->app == VIGIL__SIM_APP_HTTP ? "\"http\""

@@ -65,7 +65,9 @@ hunt_real android "$REAL/android-rat"
 set -- $(rank_of "$OUT/real-android.jsonl" 10.8.0.61 147.32.83.234 1337)
 goal "Android RAT C2 10.8.0.61 -> 147.32.83.234:1337 found" "$([ -n "${1:-}" ] && awk "BEGIN{exit !(${2:-0} >= 0.5)}" && echo 1)" "rank ${1:--}, score ${2:--}"
 for p in 1 2; do
-    hunt_real "pcap$p" "$REAL/pcap/test-cc-capture-$p.pcap"
+    # A capture of one public host: the analyst says which host is theirs
+    # (configuration, as for any network), here the capturing host.
+    hunt_real "pcap$p" --internal 147.32.80.37 "$REAL/pcap/test-cc-capture-$p.pcap"
     r=$(awk '/"src":"147.32.80.37"/ && /"dport":443[,}]/ && /testing.com/ { match($0, /"score":[0-9.]+/); print NR, substr($0, RSTART + 8, RLENGTH - 8); exit }' "$OUT/real-pcap$p.jsonl")
     set -- $r
     goal "test-cc-capture-$p: periodic 147.32.80.37 -> testing.com:443 found" "$([ -n "${1:-}" ] && awk "BEGIN{exit !(${2:-0} >= 0.5)}" && echo 1)" "rank ${1:--}, score ${2:--}"

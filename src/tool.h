@@ -40,5 +40,6 @@ unsigned long long tool_diag_skipped(const tool_diag *d);
 
 int tool_stats(int argc, char **argv);
 int tool_simulate(int argc, char **argv);
+int tool_hunt(int argc, char **argv);
 
 #endif

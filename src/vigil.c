@@ -11,6 +11,9 @@ static void usage(FILE *f)
             "commands:\n"
             "  stats     read logs (Zeek TSV/JSON, Suricata EVE, pcap; .gz too) and\n"
             "            report records, time span, addresses and skipped records\n"
+            "  hunt      find remote-controlled hosts: beacons, long connections,\n"
+            "            exfiltration, rare destinations, DNS tunnels; ranked, with\n"
+            "            the reasons (vigil hunt --help)\n"
             "  simulate  generate a simulated enterprise's Zeek logs with a hidden\n"
             "            intrusion and its ground truth (vigil simulate --help)\n"
             "\n"
@@ -37,6 +40,7 @@ int main(int argc, char **argv)
         return TOOL_EXIT_OK;
     }
     if (strcmp(cmd, "stats") == 0) return tool_stats(argc - 1, argv + 1);
+    if (strcmp(cmd, "hunt") == 0) return tool_hunt(argc - 1, argv + 1);
     if (strcmp(cmd, "simulate") == 0) return tool_simulate(argc - 1, argv + 1);
     fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
     usage(stderr);

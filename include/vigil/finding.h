@@ -85,5 +85,11 @@ void vigil_findings_free(vigil_findings *fs);
 vigil_status vigil_finding_write_jsonl(FILE *out, const vigil_finding *f);
 vigil_status vigil_finding_write_csv_header(FILE *out);
 vigil_status vigil_finding_write_csv(FILE *out, const vigil_finding *f);
+/* The human table (sink_table.c): rank, score, kind, src, dst:port/proto,
+ * name, conns, period, prevalence and the first reason, in 120 columns;
+ * with `verbose`, every reason on its own line below its row.  Writes the
+ * first `top` findings of fs (0: all), in the order they are in. */
+vigil_status vigil_findings_write_table(FILE *out, const vigil_findings *fs, size_t top,
+                                        int verbose);
 
 #endif

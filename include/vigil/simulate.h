@@ -10,7 +10,7 @@
 /* Version of the generator's output.  Bumped whenever the same options
  * would produce different bytes, so a saved world (manifest.json) can be
  * told stale. */
-#define VIGIL_SIM_VERSION 1
+#define VIGIL_SIM_VERSION 2
 
 /* Defaults used when an option is 0. */
 #define VIGIL_SIM_DEFAULT_HOSTS 500

@@ -14,5 +14,8 @@
 #include <vigil/stats.h>
 #include <vigil/merge.h>
 #include <vigil/simulate.h>
+#include <vigil/finding.h>
+#include <vigil/config.h>
+#include <vigil/hunt.h>
 
 #endif

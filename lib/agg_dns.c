@@ -1,0 +1,573 @@
+/* agg_dns.c -- the hunt aggregator's DNS part: per (internal host,
+ * registered domain) query statistics, NXDOMAIN bursts per host, and the
+ * address -> name map DNS answers give the pairs.
+ *
+ * Input: dns records (from vigil__agg_add).  Output: vigil__dns_view and
+ * vigil__nx_view (agg.h).  Distinct names are counted exactly (a set of
+ * 64-bit name hashes per entry) up to DNS_UNIQUE_CAP, then saturate. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "agg_impl.h"
+
+#define DNS_UNIQUE_CAP 65536 /* distinct names counted per (host, domain) */
+#define NX_WINDOW 300.0      /* seconds: the DGA burst window */
+#define QTYPE_TXT 16
+#define RCODE_NXDOMAIN 3
+
+/* The registered domain heuristic: the last two labels, or the last three
+ * when the second-level label is a common generic one under a two-letter
+ * country code (example.co.jp, example.com.au, example.ac.uk).  Issue 6
+ * replaces this with libpsl (the Public Suffix List). */
+size_t vigil__registered_domain(const char *s, size_t n)
+{
+    static const char *const sld[] = { "co", "com", "net", "org", "ac", "go", "ne", "or", "gov", "edu" };
+    size_t dots[3] = { 0 }, nd = 0;
+    for (size_t i = n; i-- > 0 && nd < 3;)
+        if (s[i] == '.') dots[nd++] = i;
+    if (nd < 2) return 0; /* one or two labels: the whole name */
+    size_t tld_len = n - dots[0] - 1;
+    size_t sld_off = dots[1] + 1, sld_len = dots[0] - dots[1] - 1;
+    if (tld_len == 2) {
+        for (size_t i = 0; i < sizeof sld / sizeof sld[0]; i++) {
+            if (strlen(sld[i]) == sld_len && memcmp(s + sld_off, sld[i], sld_len) == 0)
+                return nd >= 3 ? dots[2] + 1 : 0;
+        }
+    }
+    return sld_off;
+}
+
+/* ---- (host, domain) entries ------------------------------------------------ */
+
+typedef struct dns_key {
+    uint32_t src, domain;  /* address id, name id */
+} dns_key;
+
+static int dns_eq(const void *ctx, uint32_t idx, const void *key)
+{
+    const vigil__ag_dns *e = &((const vigil__agg *)ctx)->dns[idx];
+    const dns_key *k = key;
+    return e->src == k->src && e->domain == k->domain;
+}
+
+static uint32_t dns_tag(const dns_key *k)
+{
+    return (uint32_t)(vigil__mix64(((uint64_t)k->src << 32 | k->domain) * 0x94d049bb133111ebULL) >> 32);
+}
+
+static vigil_status dns_get(vigil__agg *a, uint32_t src, uint32_t domain, uint32_t *out)
+{
+    dns_key k = { src, domain };
+    uint32_t tag = dns_tag(&k);
+    uint64_t *s;
+    if (a->dns_idx.mask) {
+        s = vigil__hidx_probe(&a->dns_idx, tag, dns_eq, a, &k);
+        if (*s) {
+            *out = (uint32_t)(*s & 0xffffffffu) - 1;
+            return VIGIL_OK;
+        }
+    }
+    vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->dns_idx);
+    if (rc == VIGIL_OK)
+        rc = vigil__grow(&a->alloc, (void **)&a->dns, &a->dns_cap, a->ndns + 1, sizeof *a->dns);
+    if (rc != VIGIL_OK) return rc;
+    vigil__ag_dns *e = &a->dns[a->ndns];
+    memset(e, 0, sizeof *e);
+    e->src = src;
+    e->domain = domain;
+    s = vigil__hidx_probe(&a->dns_idx, tag, dns_eq, a, &k);
+    vigil__hidx_set(&a->dns_idx, s, tag, (uint32_t)a->ndns);
+    *out = (uint32_t)a->ndns++;
+    return VIGIL_OK;
+}
+
+static int qname_eq(const void *ctx, uint32_t idx, const void *key)
+{
+    const vigil__ag_qname *q = &((const vigil__agg *)ctx)->qnames[idx];
+    const vigil__ag_qname *k = key;
+    return q->h == k->h && q->entry == k->entry;
+}
+
+/* Adds (entry, h) to the distinct-name set; counts it when new. */
+static vigil_status qname_add(vigil__agg *a, uint32_t entry, uint64_t h)
+{
+    vigil__ag_dns *e = &a->dns[entry];
+    if (e->unique >= DNS_UNIQUE_CAP) return VIGIL_OK;
+    vigil__ag_qname k = { h, entry };
+    uint32_t tag = (uint32_t)(vigil__mix64(h ^ ((uint64_t)entry * 0x9e3779b97f4a7c15ULL)) >> 32);
+    uint64_t *s;
+    if (a->qname_idx.mask) {
+        s = vigil__hidx_probe(&a->qname_idx, tag, qname_eq, a, &k);
+        if (*s) return VIGIL_OK;
+    }
+    vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->qname_idx);
+    if (rc == VIGIL_OK)
+        rc = vigil__grow(&a->alloc, (void **)&a->qnames, &a->qnames_cap, a->nqnames + 1,
+                         sizeof *a->qnames);
+    if (rc != VIGIL_OK) return rc;
+    a->qnames[a->nqnames] = k;
+    s = vigil__hidx_probe(&a->qname_idx, tag, qname_eq, a, &k);
+    vigil__hidx_set(&a->qname_idx, s, tag, (uint32_t)a->nqnames++);
+    a->dns[entry].unique++;
+    return VIGIL_OK;
+}
+
+static vigil_status ts_push(vigil__agg *a, vigil__ag_dns *e, double ts)
+{
+    if (e->nts == e->cap) {
+        /* x1.5 from 2 (most (host, domain) entries see a few queries) */
+        size_t nc = e->cap ? e->cap + e->cap / 2 + 1 : 2;
+        double *nv = vigil__realloc(&a->alloc, e->ts, nc * sizeof *nv);
+        if (!nv) return VIGIL_ENOMEM;
+        e->ts = nv;
+        e->cap = nc;
+    }
+    e->ts[e->nts++] = ts;
+    return VIGIL_OK;
+}
+
+/* ---- NXDOMAIN per host -------------------------------------------------------- */
+
+static int nx_eq(const void *ctx, uint32_t idx, const void *key)
+{
+    return ((const vigil__agg *)ctx)->nx[idx].src == *(const uint32_t *)key;
+}
+
+static vigil_status nx_get(vigil__agg *a, uint32_t src, uint32_t *out)
+{
+    uint32_t tag = (uint32_t)(vigil__mix64((uint64_t)src * 0xbf58476d1ce4e5b9ULL + 1) >> 32);
+    uint64_t *s;
+    if (a->nx_idx.mask) {
+        s = vigil__hidx_probe(&a->nx_idx, tag, nx_eq, a, &src);
+        if (*s) {
+            *out = (uint32_t)(*s & 0xffffffffu) - 1;
+            return VIGIL_OK;
+        }
+    }
+    vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->nx_idx);
+    if (rc == VIGIL_OK) rc = vigil__grow(&a->alloc, (void **)&a->nx, &a->nx_cap, a->nnx + 1, sizeof *a->nx);
+    if (rc != VIGIL_OK) return rc;
+    vigil__ag_nx *x = &a->nx[a->nnx];
+    memset(x, 0, sizeof *x);
+    x->src = src;
+    x->example = VIGIL__NO_ID;
+    s = vigil__hidx_probe(&a->nx_idx, tag, nx_eq, a, &src);
+    vigil__hidx_set(&a->nx_idx, s, tag, (uint32_t)a->nnx);
+    *out = (uint32_t)a->nnx++;
+    return VIGIL_OK;
+}
+
+/* 1 when (ts, name) should replace x's example (the earliest name). */
+static int example_better(const vigil__agg *a, const vigil__ag_nx *x, double ts, const char *name)
+{
+    if (x->example == VIGIL__NO_ID) return 1;
+    if (ts != x->example_ts) return ts < x->example_ts;
+    return strcmp(name, a->names.s[x->example]) < 0;
+}
+
+static vigil_status nx_push(vigil__agg *a, uint32_t xi, const vigil__ag_nxev *ev)
+{
+    vigil__ag_nx *x = &a->nx[xi];
+    vigil_status rc = vigil__grow(&a->alloc, (void **)&x->ev, &x->cap, x->n + 1, sizeof *x->ev);
+    if (rc != VIGIL_OK) return rc;
+    x->ev[x->n++] = *ev;
+    return VIGIL_OK;
+}
+
+/* ---- adding a record ------------------------------------------------------------ */
+
+/* Shannon entropy (bits per character) of s[0..n), dots excluded. */
+static double entropy(const char *s, size_t n)
+{
+    /* Names are < 256 bytes: 8-bit counts, and only the characters seen
+     * are visited again (no pass over 256 slots per query). */
+    uint8_t cnt[256];
+    unsigned char seen[256];
+    size_t nseen = 0, total = 0;
+    memset(cnt, 0, sizeof cnt);
+    for (size_t i = 0; i < n && i < 255; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '.') continue;
+        if (cnt[ch]++ == 0) seen[nseen++] = ch;
+        total++;
+    }
+    if (!total) return 0;
+    double h = 0, t = (double)total;
+    for (size_t i = 0; i < nseen; i++) {
+        double c = cnt[seen[i]];
+        h -= c * log2(c / t);
+    }
+    return h / t;
+}
+
+/* Names the addresses among the answers after the query. */
+static vigil_status name_answers(vigil__agg *a, const vigil_dns *d, const char *name, size_t n,
+                                 double ts)
+{
+    if (!d->answers.p || !d->answers.len) return VIGIL_OK;
+    const char *p = d->answers.p, *end = p + d->answers.len;
+    uint32_t nm = VIGIL__NO_ID;
+    char sep = d->set_sep ? d->set_sep : ',';
+    while (p && p < end) {
+        const char *q = memchr(p, sep, (size_t)(end - p));
+        if (!q) q = end;
+        vigil_addr ad;
+        if (vigil_addr_parse(p, (size_t)(q - p), &ad)) {
+            vigil_status rc = VIGIL_OK;
+            if (nm == VIGIL__NO_ID) rc = vigil__str_intern(&a->alloc, &a->names, name, n, &nm);
+            uint32_t id;
+            if (rc == VIGIL_OK) rc = vigil__agg_addr_id(a, &ad, &id);
+            if (rc != VIGIL_OK) return rc;
+            vigil__ag_addr *e = &a->addrs[id];
+            if (e->dns_name == VIGIL__NO_ID || ts > e->dns_ts ||
+                (ts == e->dns_ts && strcmp(name, a->names.s[e->dns_name]) < 0)) {
+                e->dns_name = nm;
+                e->dns_ts = ts;
+            }
+        }
+        p = q + 1;
+    }
+    return VIGIL_OK;
+}
+
+vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
+{
+    const vigil_dns *d = &rec->u.dns;
+    char name[VIGIL_FINDING_NAME_LEN];
+    vigil__agg_note_ts(a, rec->ts);
+    size_t n = vigil__agg_clean_name(d->query.p, d->query.len, name, sizeof name);
+    if (!n) return VIGIL_OK;
+    vigil_status rc = name_answers(a, d, name, n, rec->ts);
+    if (rc != VIGIL_OK) return rc;
+    uint32_t src;
+    rc = vigil__agg_addr_id(a, &d->id.orig_h, &src);
+    if (rc != VIGIL_OK) return rc;
+    uint8_t fl = a->addrs[src].flags;
+    if (!(fl & VIGIL__ADDR_INTERNAL) || (fl & VIGIL__ADDR_NOISE)) return VIGIL_OK;
+    size_t off = vigil__registered_domain(name, n);
+    uint32_t dom, ei;
+    rc = vigil__str_intern(&a->alloc, &a->names, name + off, n - off, &dom);
+    if (rc == VIGIL_OK) rc = dns_get(a, src, dom, &ei);
+    if (rc != VIGIL_OK) return rc;
+    vigil__ag_dns *e = &a->dns[ei];
+    rc = ts_push(a, e, rec->ts);
+    if (rc != VIGIL_OK) return rc;
+    uint64_t h = vigil__hash_bytes(name, n);
+    rc = qname_add(a, ei, h);
+    if (rc != VIGIL_OK) return rc;
+    e = &a->dns[ei];
+    if (e->queries == 0 || rec->ts < e->first_ts) e->first_ts = rec->ts;
+    if (e->queries == 0 || rec->ts > e->last_ts) e->last_ts = rec->ts;
+    e->queries++;
+    if (d->qtype == QTYPE_TXT) e->txt++;
+    if (off > 1) {
+        size_t sub = off - 1; /* the part below the domain, without its dot */
+        e->nsub++;
+        e->sum_len += (double)sub;
+        e->sum_ent += entropy(name, sub);
+        size_t run = 0;
+        for (size_t i = 0; i <= sub; i++) {
+            if (i == sub || name[i] == '.') {
+                if (run > e->max_label) e->max_label = (uint32_t)run;
+                run = 0;
+            } else {
+                run++;
+            }
+        }
+    }
+    if (d->rcode == RCODE_NXDOMAIN) {
+        e->nx++;
+        uint32_t xi;
+        rc = nx_get(a, src, &xi);
+        vigil__ag_nxev ev = { rec->ts, h, dom };
+        if (rc == VIGIL_OK) rc = nx_push(a, xi, &ev);
+        if (rc == VIGIL_OK && example_better(a, &a->nx[xi], rec->ts, name)) {
+            uint32_t nm;
+            rc = vigil__str_intern(&a->alloc, &a->names, name, n, &nm);
+            if (rc == VIGIL_OK) {
+                a->nx[xi].example = nm;
+                a->nx[xi].example_ts = rec->ts;
+            }
+        }
+    }
+    return rc;
+}
+
+/* ---- merge ------------------------------------------------------------------- */
+
+vigil_status vigil__agg_merge_dns(vigil__agg *dst, vigil__agg *src, const uint32_t *amap,
+                                  const uint32_t *nmap)
+{
+    vigil_status rc = VIGIL_OK;
+    uint32_t *emap = NULL;
+    if (src->ndns) {
+        emap = vigil__malloc(&dst->alloc, src->ndns * sizeof *emap);
+        if (!emap) return VIGIL_ENOMEM;
+    }
+    for (size_t i = 0; i < src->ndns && rc == VIGIL_OK; i++) {
+        vigil__ag_dns *q = &src->dns[i];
+        rc = dns_get(dst, amap[q->src], nmap[q->domain], &emap[i]);
+        if (rc != VIGIL_OK) break;
+        vigil__ag_dns *e = &dst->dns[emap[i]];
+        rc = vigil__grow(&dst->alloc, (void **)&e->ts, &e->cap, e->nts + q->nts, sizeof *e->ts);
+        if (rc != VIGIL_OK) break;
+        if (q->nts) memcpy(e->ts + e->nts, q->ts, q->nts * sizeof *q->ts);
+        e->nts += q->nts;
+        if (q->queries) {
+            if (e->queries == 0 || q->first_ts < e->first_ts) e->first_ts = q->first_ts;
+            if (e->queries == 0 || q->last_ts > e->last_ts) e->last_ts = q->last_ts;
+        }
+        e->queries += q->queries;
+        e->txt += q->txt;
+        e->nx += q->nx;
+        e->nsub += q->nsub;
+        e->sum_len += q->sum_len;
+        e->sum_ent += q->sum_ent;
+        if (q->max_label > e->max_label) e->max_label = q->max_label;
+        vigil__free(&src->alloc, q->ts);
+        q->ts = NULL;
+        q->nts = q->cap = 0;
+        q->queries = 0;
+    }
+    for (size_t i = 0; i < src->nqnames && rc == VIGIL_OK; i++)
+        rc = qname_add(dst, emap[src->qnames[i].entry], src->qnames[i].h);
+    for (size_t i = 0; i < src->nnx && rc == VIGIL_OK; i++) {
+        vigil__ag_nx *q = &src->nx[i];
+        uint32_t xi;
+        rc = nx_get(dst, amap[q->src], &xi);
+        if (rc != VIGIL_OK) break;
+        vigil__ag_nx *x = &dst->nx[xi];
+        rc = vigil__grow(&dst->alloc, (void **)&x->ev, &x->cap, x->n + q->n, sizeof *x->ev);
+        if (rc != VIGIL_OK) break;
+        for (size_t k = 0; k < q->n; k++) {
+            x->ev[x->n] = q->ev[k];
+            x->ev[x->n].domain = nmap[q->ev[k].domain];
+            x->n++;
+        }
+        if (q->example != VIGIL__NO_ID) {
+            uint32_t nm = nmap[q->example];
+            if (example_better(dst, x, q->example_ts, dst->names.s[nm])) {
+                x->example = nm;
+                x->example_ts = q->example_ts;
+            }
+        }
+        vigil__free(&src->alloc, q->ev);
+        q->ev = NULL;
+        q->n = q->cap = 0;
+    }
+    vigil__free(&dst->alloc, emap);
+    return rc;
+}
+
+/* ---- finish ------------------------------------------------------------------ */
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static int cmp_nxev(const void *x, const void *y)
+{
+    const vigil__ag_nxev *a = x, *b = y;
+    if (a->ts != b->ts) return a->ts < b->ts ? -1 : 1;
+    return a->h < b->h ? -1 : a->h > b->h;
+}
+
+/* Index in the sorted unique array u[0..n) of h (present). */
+static size_t find_u64(const uint64_t *u, size_t n, uint64_t h)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (u[mid] < h) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Distinct names, domains and the densest 5-minute window of one host. */
+static vigil_status finish_nx(vigil__agg *a, vigil__ag_nx *x)
+{
+    x->names = x->max_window = x->domains = 0;
+    if (!x->n) return VIGIL_OK;
+    qsort(x->ev, x->n, sizeof *x->ev, cmp_nxev);
+    x->first_ts = x->ev[0].ts;
+    x->last_ts = x->ev[x->n - 1].ts;
+    uint64_t *u = vigil__malloc(&a->alloc, x->n * sizeof *u);
+    uint32_t *dom = vigil__malloc(&a->alloc, x->n * sizeof *dom);
+    uint32_t *cnt = vigil__calloc(&a->alloc, x->n, sizeof *cnt);
+    uint32_t *id = vigil__malloc(&a->alloc, x->n * sizeof *id);
+    vigil_status rc = VIGIL_ENOMEM;
+    if (!u || !dom || !cnt || !id) goto out;
+    for (size_t i = 0; i < x->n; i++) {
+        u[i] = x->ev[i].h;
+        dom[i] = x->ev[i].domain;
+    }
+    qsort(u, x->n, sizeof *u, cmp_u64);
+    size_t nu = 0;
+    for (size_t i = 0; i < x->n; i++)
+        if (i == 0 || u[i] != u[nu - 1]) u[nu++] = u[i];
+    x->names = nu;
+    qsort(dom, x->n, sizeof *dom, cmp_u32);
+    for (size_t i = 0; i < x->n; i++)
+        if (i == 0 || dom[i] != dom[i - 1]) x->domains++;
+    for (size_t i = 0; i < x->n; i++) id[i] = (uint32_t)find_u64(u, nu, x->ev[i].h);
+    /* Sliding window [ts - 300 s, ts]: distinct names inside. */
+    size_t l = 0;
+    uint64_t distinct = 0;
+    for (size_t r = 0; r < x->n; r++) {
+        if (cnt[id[r]]++ == 0) distinct++;
+        while (x->ev[r].ts - x->ev[l].ts > NX_WINDOW) {
+            if (--cnt[id[l]] == 0) distinct--;
+            l++;
+        }
+        if (distinct > x->max_window) x->max_window = distinct;
+    }
+    rc = VIGIL_OK;
+out:
+    vigil__free(&a->alloc, u);
+    vigil__free(&a->alloc, dom);
+    vigil__free(&a->alloc, cnt);
+    vigil__free(&a->alloc, id);
+    return rc;
+}
+
+typedef struct rank_rec {
+    uint64_t k;     /* sort key */
+    uint32_t idx;   /* entry */
+} rank_rec;
+
+static int cmp_rank_rec(const void *x, const void *y)
+{
+    const rank_rec *a = x, *b = y;
+    if (a->k != b->k) return a->k < b->k ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const uint32_t *nrank)
+{
+    vigil_status rc = VIGIL_ENOMEM;
+    size_t maxts = 0;
+    double *tmp = NULL;
+    uint64_t *keys = NULL;
+    uint32_t *prev = NULL;
+    rank_rec *rr = NULL;
+    size_t nrr = a->ndns > a->nnx ? a->ndns : a->nnx;
+    for (size_t i = 0; i < a->ndns; i++)
+        if (a->dns[i].nts > maxts) maxts = a->dns[i].nts;
+    if (maxts && !(tmp = vigil__malloc(&a->alloc, maxts * sizeof *tmp))) goto out;
+    if (a->ndns) {
+        keys = vigil__malloc(&a->alloc, a->ndns * sizeof *keys);
+        prev = vigil__calloc(&a->alloc, a->names.n, sizeof *prev);
+        a->dns_order = vigil__malloc(&a->alloc, a->ndns * sizeof *a->dns_order);
+        if (!keys || !prev || !a->dns_order) goto out;
+    }
+    if (nrr && !(rr = vigil__malloc(&a->alloc, nrr * sizeof *rr))) goto out;
+    if (a->nnx && !(a->nx_order = vigil__malloc(&a->alloc, a->nnx * sizeof *a->nx_order))) goto out;
+    for (size_t i = 0; i < a->ndns; i++) {
+        vigil__ag_dns *e = &a->dns[i];
+        vigil__sort_doubles(e->ts, tmp, e->nts);
+        keys[i] = (uint64_t)e->domain << 32 | e->src;
+        rr[i].k = (uint64_t)arank[e->src] << 32 | nrank[e->domain];
+        rr[i].idx = (uint32_t)i;
+    }
+    if (a->ndns) {
+        /* Entries are unique per (domain, src): one count per entry. */
+        for (size_t i = 0; i < a->ndns; i++) prev[keys[i] >> 32]++;
+        for (size_t i = 0; i < a->ndns; i++) a->dns[i].prevalence = prev[a->dns[i].domain];
+        qsort(rr, a->ndns, sizeof *rr, cmp_rank_rec);
+        for (size_t i = 0; i < a->ndns; i++) a->dns_order[i] = rr[i].idx;
+    }
+    for (size_t i = 0; i < a->nnx; i++) {
+        rc = finish_nx(a, &a->nx[i]);
+        if (rc != VIGIL_OK) goto out;
+        rr[i].k = arank[a->nx[i].src];
+        rr[i].idx = (uint32_t)i;
+    }
+    if (a->nnx) {
+        qsort(rr, a->nnx, sizeof *rr, cmp_rank_rec);
+        for (size_t i = 0; i < a->nnx; i++) a->nx_order[i] = rr[i].idx;
+    }
+    rc = VIGIL_OK;
+out:
+    if (rc != VIGIL_OK) {
+        vigil__free(&a->alloc, a->dns_order);
+        vigil__free(&a->alloc, a->nx_order);
+        a->dns_order = a->nx_order = NULL;
+    }
+    vigil__free(&a->alloc, tmp);
+    vigil__free(&a->alloc, keys);
+    vigil__free(&a->alloc, prev);
+    vigil__free(&a->alloc, rr);
+    return rc;
+}
+
+void vigil__agg_free_dns(vigil__agg *a)
+{
+    const vigil_allocator *al = &a->alloc;
+    for (size_t i = 0; i < a->ndns; i++) vigil__free(al, a->dns[i].ts);
+    for (size_t i = 0; i < a->nnx; i++) vigil__free(al, a->nx[i].ev);
+    vigil__free(al, a->dns);
+    vigil__free(al, a->qnames);
+    vigil__free(al, a->nx);
+    vigil__free(al, a->dns_order);
+    vigil__free(al, a->nx_order);
+    vigil__hidx_free(al, &a->dns_idx);
+    vigil__hidx_free(al, &a->qname_idx);
+    vigil__hidx_free(al, &a->nx_idx);
+    a->dns = NULL;
+    a->qnames = NULL;
+    a->nx = NULL;
+    a->dns_order = a->nx_order = NULL;
+    a->ndns = a->dns_cap = a->nqnames = a->qnames_cap = a->nnx = a->nx_cap = 0;
+}
+
+/* ---- views ------------------------------------------------------------------- */
+
+size_t vigil__agg_dns_count(const vigil__agg *a) { return a && a->finished ? a->ndns : 0; }
+
+vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out)
+{
+    if (!a || !out || !a->finished || i >= a->ndns) return VIGIL_EINVAL;
+    const vigil__ag_dns *e = &a->dns[a->dns_order[i]];
+    memset(out, 0, sizeof *out);
+    out->src = a->addrs[e->src].a;
+    out->domain = vigil__agg_name(a, e->domain);
+    out->queries = e->queries;
+    out->unique_names = e->unique;
+    out->txt_queries = e->txt;
+    out->nxdomain = e->nx;
+    out->mean_label_len = e->nsub ? e->sum_len / (double)e->nsub : 0;
+    out->max_label_len = e->max_label;
+    out->mean_entropy = e->nsub ? e->sum_ent / (double)e->nsub : 0;
+    out->ts = e->ts;
+    out->nts = e->nts;
+    out->prevalence = e->prevalence;
+    out->first_ts = e->first_ts;
+    out->last_ts = e->last_ts;
+    return VIGIL_OK;
+}
+
+size_t vigil__agg_nx_count(const vigil__agg *a) { return a && a->finished ? a->nnx : 0; }
+
+vigil_status vigil__agg_nx(const vigil__agg *a, size_t i, vigil__nx_view *out)
+{
+    if (!a || !out || !a->finished || i >= a->nnx) return VIGIL_EINVAL;
+    const vigil__ag_nx *x = &a->nx[a->nx_order[i]];
+    memset(out, 0, sizeof *out);
+    out->src = a->addrs[x->src].a;
+    out->nx_names = x->names;
+    out->nx_max_window = x->max_window;
+    out->nx_domains = x->domains;
+    out->first_ts = x->first_ts;
+    out->last_ts = x->last_ts;
+    out->example = vigil__agg_name(a, x->example);
+    return VIGIL_OK;
+}

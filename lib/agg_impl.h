@@ -1,0 +1,324 @@
+/* agg_impl.h -- the aggregator's private state, shared by agg_pairs.c (core,
+ * pairs, names, groups), agg_dns.c (DNS and NXDOMAIN) and agg_hosts.c
+ * (per-host days, peers).  Only these three files include it.
+ *
+ * Every table here is an open-addressing hash index (vigil__hidx) over a
+ * plain array of entries: the index maps a key to an entry number, the
+ * entries live densely in insertion order.  Hand-written instead of a
+ * library because the hot path needs no allocation per record, 8 bytes per
+ * slot and a probe loop the compiler inlines with its key comparison. */
+#ifndef VIGIL_AGG_IMPL_H
+#define VIGIL_AGG_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "agg.h"
+
+#define VIGIL__NO_ID UINT32_MAX /* "no entry" for uint32 ids */
+
+/* ---- open-addressing index ------------------------------------------------ */
+
+/* A slot is 0 (empty) or (tag << 32) | (entry + 1), where tag is the high
+ * 32 bits of the key's hash.  The probe start is tag & mask, so the table
+ * can be rebuilt from the slots alone (no re-hashing of keys). */
+typedef struct vigil__hidx {
+    uint64_t *slot;      /* 2^k slots */
+    size_t mask;         /* slots - 1 (0 when no table yet) */
+    size_t used;         /* occupied slots */
+} vigil__hidx;
+
+/* Key comparison: 1 when entry `idx` of `ctx` has key `key`. */
+typedef int (*vigil__hidx_eq)(const void *ctx, uint32_t idx, const void *key);
+
+/* The slot holding `key`, or the empty slot where it would go.  The table
+ * must exist (mask != 0).  Linear probing: neighbours share cache lines. */
+VIGIL__HOT uint64_t *vigil__hidx_probe(const vigil__hidx *t, uint32_t tag, vigil__hidx_eq eq,
+                                      const void *ctx, const void *key)
+{
+    size_t i = tag & t->mask;
+    for (;;) {
+        uint64_t s = t->slot[i];
+        if (s == 0) return &t->slot[i];
+        if ((uint32_t)(s >> 32) == tag && eq(ctx, (uint32_t)(s & 0xffffffffu) - 1, key))
+            return &t->slot[i];
+        i = (i + 1) & t->mask;
+    }
+}
+
+/* Makes room for one more entry (load factor <= 0.7); VIGIL_ENOMEM leaves
+ * the table as it was.  Slot pointers from an earlier probe are invalid
+ * after a call that grew the table. */
+vigil_status vigil__hidx_reserve(const vigil_allocator *al, vigil__hidx *t);
+/* Stores entry `idx` under `tag` in the empty slot `s` (from a probe made
+ * after the last reserve). */
+VIGIL__HOT void vigil__hidx_set(vigil__hidx *t, uint64_t *s, uint32_t tag, uint32_t idx)
+{
+    *s = ((uint64_t)tag << 32) | ((uint64_t)idx + 1);
+    t->used++;
+}
+void vigil__hidx_free(const vigil_allocator *al, vigil__hidx *t);
+
+/* 64-bit mixer (a multiply-xorshift finaliser); the high half is the tag. */
+VIGIL__HOT uint64_t vigil__mix64(uint64_t x)
+{
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    return x;
+}
+/* FNV-1a over bytes, then mixed: for names. */
+uint64_t vigil__hash_bytes(const void *p, size_t n);
+
+/* Grows a dense array to hold `need` entries of `size` bytes (x1.5). */
+vigil_status vigil__grow(const vigil_allocator *al, void **v, size_t *cap, size_t need,
+                         size_t size);
+
+/* ---- interned strings (names, domains) ----------------------------------- */
+
+/* One block of the string arena; strings never move once stored, so views
+ * can hand out `const char *` into it. */
+typedef struct vigil__strblock {
+    struct vigil__strblock *next; /* older block */
+    size_t used, cap;             /* bytes of data[] used / allocated */
+    char data[];                  /* NUL-terminated strings back to back */
+} vigil__strblock;
+
+typedef struct vigil__strtab {
+    vigil__hidx idx;       /* string -> id */
+    const char **s;        /* id -> string (into the arena) */
+    uint32_t *len;         /* id -> length */
+    size_t n, cap;         /* ids used / allocated */
+    vigil__strblock *blocks; /* the arena, newest first */
+} vigil__strtab;
+
+/* The id of [p, p+n) (interned on first sight), in *id. */
+vigil_status vigil__str_intern(const vigil_allocator *al, vigil__strtab *t, const char *p,
+                               size_t n, uint32_t *id);
+void vigil__str_free(const vigil_allocator *al, vigil__strtab *t);
+
+/* ---- the aggregate --------------------------------------------------------- */
+
+enum {
+    VIGIL__ADDR_INTERNAL = 1, /* inside the internal netset */
+    VIGIL__ADDR_NOISE = 2,    /* loopback, link-local, multicast, broadcast,
+                                 unspecified: never a pair end */
+    VIGIL__ADDR_SRC = 4       /* finish: the source of an outbound pair */
+};
+
+/* One interned address.  The netset and noise verdicts are computed once,
+ * when the address is first seen (vigil_netset_contains is a linear scan). */
+typedef struct vigil__ag_addr {
+    vigil_addr a;          /* the address */
+    double dns_ts;         /* ts of the DNS answer that named it */
+    double first_seen;     /* finish: first contact by any internal host */
+    uint32_t dns_name;     /* name id from the latest DNS answer, or NO_ID */
+    uint32_t prevalence;   /* finish: internal hosts with a pair to it */
+    uint32_t host;         /* finish: its host entry when it is a pair
+                              source, else NO_ID */
+    uint8_t flags;         /* VIGIL__ADDR_* */
+} vigil__ag_addr;
+
+/* One (internal src, external dst, dport, proto) pair.  Its points grow by
+ * x1.5 (amortised: ~19 bytes per connection on average with the slack),
+ * sorted at finish (or before a merge, on the reading thread). */
+typedef struct vigil__ag_pair {
+    uint32_t src, dst;        /* address ids */
+    uint16_t dport;           /* destination port */
+    uint8_t proto;            /* vigil_proto */
+    uint8_t unsorted;         /* 1 when a point arrived out of ts order */
+    uint32_t name;            /* finish: name id, or NO_ID */
+    uint32_t n, cap;          /* points used / allocated */
+    vigil__conn_point *pts;   /* the connections (owned) */
+    double first_ts, last_ts; /* min / max ts */
+    double dur_sum, dur_max;  /* durations: sum and longest */
+    double open_dur;          /* duration of connections not seen to close */
+    uint64_t bytes_out, bytes_in; /* unclamped byte sums */
+    uint32_t n_rej, n_s0, n_ok;   /* state counts (agg.h) */
+    uint32_t days, hours;     /* finish: distinct UTC days / hours */
+} vigil__ag_pair;
+
+/* A connection whose originator bytes did not fit a point's 32 bits: the
+ * exact count, for the per-host days (rare: a side list, not a field of
+ * every point). */
+typedef struct vigil__ag_big {
+    uint32_t pair;         /* pair index */
+    double ts;             /* the point's ts */
+    uint64_t bytes;        /* exact originator bytes */
+} vigil__ag_big;
+
+/* Where a pair's name came from; a better source replaces a worse one. */
+enum { VIGIL__NAME_HTTP = 1, VIGIL__NAME_SNI = 2 };
+
+/* The best name seen for (src, dst) in ssl/http records. */
+typedef struct vigil__ag_hint {
+    uint32_t src, dst;     /* address ids */
+    uint32_t name;         /* name id */
+    uint32_t rank;         /* VIGIL__NAME_* */
+    double ts;             /* when (the latest of its rank wins) */
+} vigil__ag_hint;
+
+/* A name group: pairs of one src with one name, dport, proto and >= 2
+ * addresses.  Members are `count` entries of the agg's group_members from
+ * `first`. */
+typedef struct vigil__ag_group {
+    uint32_t first, count; /* member pair indices in group_members */
+    uint32_t top;          /* member pair with the most connections */
+    uint32_t prevalence;   /* internal hosts with a pair under the name */
+    uint64_t n;            /* connections in all members */
+} vigil__ag_group;
+
+/* DNS activity of one (host, registered domain) (agg_dns.c). */
+typedef struct vigil__ag_dns {
+    uint32_t src, domain;  /* address id, name id */
+    uint64_t queries;      /* queries */
+    uint64_t txt;          /* qtype TXT */
+    uint64_t nx;           /* rcode NXDOMAIN */
+    uint64_t unique;       /* distinct names (saturates at the cap) */
+    uint64_t nsub;         /* queries with a part below the domain */
+    double sum_len;        /* summed length of those parts */
+    double sum_ent;        /* summed entropy of those parts */
+    uint32_t max_label;    /* longest label below the domain */
+    uint32_t prevalence;   /* finish: hosts querying the domain */
+    double *ts;            /* query times (owned; sorted at finish) */
+    size_t nts, cap;       /* used / allocated */
+    double first_ts, last_ts; /* span */
+} vigil__ag_dns;
+
+/* One (dns entry, full-name hash) seen: the distinct-name set. */
+typedef struct vigil__ag_qname {
+    uint64_t h;            /* hash of the full query name */
+    uint32_t entry;        /* its vigil__ag_dns */
+} vigil__ag_qname;
+
+/* One NXDOMAIN answer. */
+typedef struct vigil__ag_nxev {
+    double ts;             /* when */
+    uint64_t h;            /* hash of the full name */
+    uint32_t domain;       /* name id of its registered domain */
+} vigil__ag_nxev;
+
+/* NXDOMAIN evidence of one host. */
+typedef struct vigil__ag_nx {
+    uint32_t src;          /* address id */
+    uint32_t example;      /* name id of the earliest failed name */
+    double example_ts;     /* its ts */
+    vigil__ag_nxev *ev;   /* the answers (owned) */
+    size_t n, cap;         /* used / allocated */
+    /* finish: */
+    uint64_t names, max_window, domains; /* see vigil__nx_view */
+    double first_ts, last_ts;
+} vigil__ag_nx;
+
+/* Per internal host (agg_hosts.c, built at finish). */
+typedef struct vigil__ag_host {
+    uint32_t addr;         /* address id */
+    uint32_t top_dst;      /* address id of the largest (day, dst), or NO_ID */
+    uint32_t top_name;     /* its name id, or NO_ID */
+    uint16_t top_dport;    /* the port that carried most of it */
+    uint64_t top_bytes;    /* bytes of that (day, dst) */
+    double top_day;        /* epoch of that day */
+    double top_first_ts, top_last_ts; /* its contact span within the day */
+} vigil__ag_host;
+
+struct vigil__agg {
+    vigil_allocator alloc;        /* for everything below */
+    const vigil_netset *internal; /* borrowed */
+    int finished;                 /* vigil__agg_finish ran */
+
+    vigil__hidx addr_idx;         /* address -> id */
+    vigil__ag_addr *addrs;       /* id -> address */
+    size_t naddrs, addrs_cap;
+
+    vigil__strtab names;          /* host names and domains */
+
+    vigil__hidx pair_idx;         /* (src, dst, dport, proto) -> pair */
+    vigil__ag_pair *pairs;
+    size_t npairs, pairs_cap;
+
+    vigil__ag_big *big;           /* clamped points' exact bytes */
+    size_t nbig, big_cap;
+
+    vigil__hidx hint_idx;         /* (src, dst) -> name hint */
+    vigil__ag_hint *hints;
+    size_t nhints, hints_cap;
+
+    vigil__hidx dns_idx;          /* (src, domain) -> dns entry */
+    vigil__ag_dns *dns;
+    size_t ndns, dns_cap;
+    vigil__hidx qname_idx;        /* (entry, name hash) seen */
+    vigil__ag_qname *qnames;
+    size_t nqnames, qnames_cap;
+
+    vigil__hidx nx_idx;           /* src -> nx entry */
+    vigil__ag_nx *nx;
+    size_t nnx, nx_cap;
+
+    /* Counters. */
+    uint64_t conns;               /* conn records seen */
+    uint64_t kept;                /* kept as pair points */
+    uint64_t inbound;             /* external -> internal (not pairs) */
+    uint64_t internal_only;       /* internal -> internal */
+    uint64_t external_only;       /* external -> external */
+    uint64_t noise;               /* to/from noise addresses */
+    double in_first, in_last;     /* span of every record accounted */
+    int any_ts;                   /* in_first/in_last are set */
+
+    /* Built by finish. */
+    uint32_t *order;              /* pairs in (src, dst, dport, proto) order */
+    uint32_t *group_members;      /* pair indices, grouped */
+    vigil__ag_group *groups;
+    size_t ngroups;
+    uint32_t *dns_order;          /* dns entries in (src, domain) order */
+    uint32_t *nx_order;           /* nx entries in src order */
+    vigil__ag_host *hosts;       /* in address order */
+    size_t nhosts;
+    uint64_t *host_days;          /* nhosts x ndays bytes out */
+    size_t ndays;                 /* days from day0 */
+    double day0;                  /* epoch of the first UTC day */
+    vigil__peer_view peers;       /* host-day distribution */
+    vigil__conn_point *gbuf;      /* group view points (see agg_group) */
+    vigil__conn_point *gtmp;      /* merge scratch */
+    size_t gcap;                  /* entries of gbuf and gtmp */
+};
+
+/* Interns an address; *id receives its id.  Hot path. */
+vigil_status vigil__agg_addr_id(vigil__agg *a, const vigil_addr *addr, uint32_t *id);
+/* Name of a name id (NULL for NO_ID). */
+const char *vigil__agg_name(const vigil__agg *a, uint32_t id);
+/* Lowercases and trims a DNS/SNI/Host name into buf (cap bytes): drops a
+ * trailing dot and a ":port"; returns its length, 0 when not a name. */
+size_t vigil__agg_clean_name(const char *p, size_t n, char *buf, size_t cap);
+/* Compares two address ids by address bytes. */
+int vigil__agg_addr_cmp(const vigil__agg *a, uint32_t x, uint32_t y);
+
+/* Widens the span of accounted records to include ts. */
+static inline void vigil__agg_note_ts(vigil__agg *a, double ts)
+{
+    if (!a->any_ts) {
+        a->in_first = a->in_last = ts;
+        a->any_ts = 1;
+    } else {
+        if (ts < a->in_first) a->in_first = ts;
+        if (ts > a->in_last) a->in_last = ts;
+    }
+}
+
+/* Finish steps get the address and name ranks (position of each id in
+ * address / strcmp order) so that every output order is independent of the
+ * order records arrived in (and of the number of threads). */
+
+/* agg_dns.c */
+vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec);
+vigil_status vigil__agg_merge_dns(vigil__agg *dst, vigil__agg *src, const uint32_t *amap,
+                                  const uint32_t *nmap);
+vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const uint32_t *nrank);
+void vigil__agg_free_dns(vigil__agg *a);
+
+/* agg_hosts.c */
+vigil_status vigil__agg_finish_hosts(vigil__agg *a, const uint32_t *arank);
+void vigil__agg_free_hosts(vigil__agg *a);
+
+#endif

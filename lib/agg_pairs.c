@@ -1,0 +1,1158 @@
+/* agg_pairs.c -- the hunt aggregator: per (internal src, external dst, dport,
+ * proto) pair, the connections as 16-byte points plus sums; names from
+ * ssl/http/DNS; name groups, prevalence, first-seen at finish.
+ *
+ * Input: records (vigil__agg_add, one thread per aggregator).  Output: the
+ * views of agg.h.  DNS aggregation is in agg_dns.c, per-host days and peer
+ * statistics in agg_hosts.c; the shared state is agg_impl.h.  The method
+ * and its memory budget are described in docs/hunt.md.
+ *
+ * Hot path (one call per conn record): two address look-ups in an
+ * open-addressing table whose entries cache the internal/noise verdict,
+ * one pair look-up, one 16-byte append.  No allocation except amortised
+ * growth of the tables and of the pair's point array. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "agg_impl.h"
+
+/* ---- small shared helpers (declared in agg_impl.h) ------------------------- */
+
+vigil_status vigil__hidx_reserve(const vigil_allocator *al, vigil__hidx *t)
+{
+    size_t nslots = t->mask ? t->mask + 1 : 0;
+    if (nslots && (t->used + 1) * 10 <= nslots * 7) return VIGIL_OK;
+    size_t ns = nslots ? nslots * 2 : 64;
+    if (ns > ((size_t)1 << 32)) return VIGIL_ENOMEM; /* tags address 2^32 slots */
+    uint64_t *s = vigil__calloc(al, ns, sizeof *s);
+    if (!s) return VIGIL_ENOMEM;
+    size_t mask = ns - 1;
+    for (size_t i = 0; i < nslots; i++) {
+        uint64_t v = t->slot[i];
+        if (!v) continue;
+        size_t j = (size_t)(v >> 32) & mask;
+        while (s[j]) j = (j + 1) & mask;
+        s[j] = v;
+    }
+    vigil__free(al, t->slot);
+    t->slot = s;
+    t->mask = mask;
+    return VIGIL_OK;
+}
+
+void vigil__hidx_free(const vigil_allocator *al, vigil__hidx *t)
+{
+    vigil__free(al, t->slot);
+    memset(t, 0, sizeof *t);
+}
+
+uint64_t vigil__hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ULL;
+    return vigil__mix64(h ^ n);
+}
+
+vigil_status vigil__grow(const vigil_allocator *al, void **v, size_t *cap, size_t need,
+                         size_t size)
+{
+    if (need <= *cap) return VIGIL_OK;
+    size_t nc = *cap ? *cap + *cap / 2 + 1 : 8;
+    if (nc < need) nc = need;
+    if (nc > SIZE_MAX / size) return VIGIL_ENOMEM;
+    void *nv = vigil__realloc(al, *v, nc * size);
+    if (!nv) return VIGIL_ENOMEM;
+    *v = nv;
+    *cap = nc;
+    return VIGIL_OK;
+}
+
+/* ---- interned strings ------------------------------------------------------ */
+
+#define STRBLOCK_BYTES 65536 /* arena block size (bigger for long strings) */
+
+typedef struct str_key {
+    const char *p;  /* text */
+    size_t n;       /* length */
+} str_key;
+
+static int str_eq(const void *ctx, uint32_t idx, const void *key)
+{
+    const vigil__strtab *t = ctx;
+    const str_key *k = key;
+    return t->len[idx] == k->n && memcmp(t->s[idx], k->p, k->n) == 0;
+}
+
+vigil_status vigil__str_intern(const vigil_allocator *al, vigil__strtab *t, const char *p,
+                               size_t n, uint32_t *id)
+{
+    str_key k = { p, n };
+    uint32_t tag = (uint32_t)(vigil__hash_bytes(p, n) >> 32);
+    if (t->idx.mask) {
+        uint64_t *s = vigil__hidx_probe(&t->idx, tag, str_eq, t, &k);
+        if (*s) {
+            *id = (uint32_t)(*s & 0xffffffffu) - 1;
+            return VIGIL_OK;
+        }
+    }
+    if (t->n >= VIGIL__NO_ID - 1) return VIGIL_ENOMEM;
+    vigil_status rc = vigil__hidx_reserve(al, &t->idx);
+    if (rc != VIGIL_OK) return rc;
+    size_t cap_s = t->cap, cap_l = t->cap;
+    rc = vigil__grow(al, (void **)&t->s, &cap_s, t->n + 1, sizeof *t->s);
+    if (rc == VIGIL_OK) rc = vigil__grow(al, (void **)&t->len, &cap_l, t->n + 1, sizeof *t->len);
+    if (rc != VIGIL_OK) return rc;
+    t->cap = cap_s < cap_l ? cap_s : cap_l;
+    vigil__strblock *b = t->blocks;
+    if (!b || b->cap - b->used < n + 1) {
+        size_t bc = n + 1 > STRBLOCK_BYTES ? n + 1 : STRBLOCK_BYTES;
+        b = vigil__malloc(al, sizeof *b + bc);
+        if (!b) return VIGIL_ENOMEM;
+        b->next = t->blocks;
+        b->used = 0;
+        b->cap = bc;
+        t->blocks = b;
+    }
+    char *d = b->data + b->used;
+    memcpy(d, p, n);
+    d[n] = 0;
+    b->used += n + 1;
+    t->s[t->n] = d;
+    t->len[t->n] = (uint32_t)n;
+    uint64_t *s = vigil__hidx_probe(&t->idx, tag, str_eq, t, &k);
+    vigil__hidx_set(&t->idx, s, tag, (uint32_t)t->n);
+    *id = (uint32_t)t->n++;
+    return VIGIL_OK;
+}
+
+void vigil__str_free(const vigil_allocator *al, vigil__strtab *t)
+{
+    vigil__hidx_free(al, &t->idx);
+    vigil__free(al, (void *)t->s);
+    vigil__free(al, t->len);
+    for (vigil__strblock *b = t->blocks, *nb; b; b = nb) {
+        nb = b->next;
+        vigil__free(al, b);
+    }
+    memset(t, 0, sizeof *t);
+}
+
+size_t vigil__agg_clean_name(const char *p, size_t n, char *buf, size_t cap)
+{
+    if (!p || n == 0 || cap == 0) return 0;
+    if (p[0] == '[') return 0; /* an IPv6 literal Host header */
+    size_t colon = n;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == ':') { colon = i; break; }
+    if (colon < n) {
+        /* "host:port" only when the rest is digits; else (IPv6) not a name */
+        for (size_t i = colon + 1; i < n; i++)
+            if (p[i] < '0' || p[i] > '9') return 0;
+        n = colon;
+    }
+    while (n && p[n - 1] == '.') n--;
+    if (n == 0 || n >= cap) return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch <= ' ' || ch >= 0x7f || ch == '"' || ch == '\\') return 0;
+        buf[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    buf[n] = 0;
+    vigil_addr tmp;
+    if (vigil_addr_parse(buf, n, &tmp)) return 0; /* an address is not a name */
+    return n;
+}
+
+const char *vigil__agg_name(const vigil__agg *a, uint32_t id)
+{
+    return id == VIGIL__NO_ID || id >= a->names.n ? NULL : a->names.s[id];
+}
+
+/* ---- sorting --------------------------------------------------------------- */
+
+#define SORT_RUN 32 /* insertion-sorted block size of the merge sorts */
+
+static void isort_pts(vigil__conn_point *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        vigil__conn_point x = v[i];
+        size_t j = i;
+        while (j > 0 && v[j - 1].ts > x.ts) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+/* Stable bottom-up merge sort by ts.  Hand-written rather than qsort: the
+ * points of a pair come in a few long sorted runs (one per file, as the
+ * files are handed to threads in size order), and a merge that skips
+ * already-ordered neighbours is close to linear on that. */
+static void sort_pts(vigil__conn_point *v, vigil__conn_point *tmp, size_t n)
+{
+    size_t i = 1;
+    while (i < n && v[i - 1].ts <= v[i].ts) i++;
+    if (i >= n) return;
+    for (size_t s = 0; s < n; s += SORT_RUN) isort_pts(v + s, n - s < SORT_RUN ? n - s : SORT_RUN);
+    vigil__conn_point *from = v, *to = tmp;
+    for (size_t w = SORT_RUN; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            if (mid >= hi || from[mid - 1].ts <= from[mid].ts) {
+                memcpy(to + lo, from + lo, (hi - lo) * sizeof *v);
+                continue;
+            }
+            size_t x = lo, y = mid, k = lo;
+            while (x < mid && y < hi) to[k++] = from[y].ts < from[x].ts ? from[y++] : from[x++];
+            while (x < mid) to[k++] = from[x++];
+            while (y < hi) to[k++] = from[y++];
+        }
+        vigil__conn_point *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != v) memcpy(v, from, n * sizeof *v);
+}
+
+void vigil__sort_doubles(double *v, double *tmp, size_t n)
+{
+    size_t i = 1;
+    while (i < n && v[i - 1] <= v[i]) i++;
+    if (i >= n) return;
+    for (size_t s = 0; s < n; s += SORT_RUN) {
+        size_t m = n - s < SORT_RUN ? n - s : SORT_RUN;
+        double *b = v + s;
+        for (size_t p = 1; p < m; p++) {
+            double x = b[p];
+            size_t j = p;
+            while (j > 0 && b[j - 1] > x) { b[j] = b[j - 1]; j--; }
+            b[j] = x;
+        }
+    }
+    double *from = v, *to = tmp;
+    for (size_t w = SORT_RUN; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            if (mid >= hi || from[mid - 1] <= from[mid]) {
+                memcpy(to + lo, from + lo, (hi - lo) * sizeof *v);
+                continue;
+            }
+            size_t x = lo, y = mid, k = lo;
+            while (x < mid && y < hi) to[k++] = from[y] < from[x] ? from[y++] : from[x++];
+            while (x < mid) to[k++] = from[x++];
+            while (y < hi) to[k++] = from[y++];
+        }
+        double *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != v) memcpy(v, from, n * sizeof *v);
+}
+
+/* ---- lifecycle ------------------------------------------------------------- */
+
+vigil_status vigil__agg_new(vigil__agg **out, const vigil_netset *internal,
+                            const vigil_allocator *alloc)
+{
+    if (!out || !internal) return VIGIL_EINVAL;
+    vigil_allocator al;
+    vigil__alloc_init(&al, alloc);
+    vigil__agg *a = vigil__calloc(&al, 1, sizeof *a);
+    if (!a) return VIGIL_ENOMEM;
+    a->alloc = al;
+    a->internal = internal;
+    *out = a;
+    return VIGIL_OK;
+}
+
+/* Frees what finish built. */
+static void free_finish(vigil__agg *a)
+{
+    const vigil_allocator *al = &a->alloc;
+    vigil__free(al, a->order);
+    vigil__free(al, a->group_members);
+    vigil__free(al, a->groups);
+    vigil__free(al, a->gbuf);
+    vigil__free(al, a->gtmp);
+    a->order = a->group_members = NULL;
+    a->groups = NULL;
+    a->gbuf = a->gtmp = NULL;
+    a->ngroups = a->gcap = 0;
+    vigil__agg_free_hosts(a);
+}
+
+/* Frees everything and leaves `a` empty (allocator and netset kept). */
+static void agg_clear(vigil__agg *a)
+{
+    const vigil_allocator *al = &a->alloc;
+    free_finish(a);
+    vigil__agg_free_dns(a);
+    for (size_t i = 0; i < a->npairs; i++) vigil__free(al, a->pairs[i].pts);
+    vigil__free(al, a->pairs);
+    vigil__hidx_free(al, &a->pair_idx);
+    vigil__free(al, a->hints);
+    vigil__hidx_free(al, &a->hint_idx);
+    vigil__free(al, a->big);
+    vigil__free(al, a->addrs);
+    vigil__hidx_free(al, &a->addr_idx);
+    vigil__str_free(al, &a->names);
+    vigil_allocator keep = a->alloc;
+    const vigil_netset *nets = a->internal;
+    memset(a, 0, sizeof *a);
+    a->alloc = keep;
+    a->internal = nets;
+}
+
+void vigil__agg_free(vigil__agg *a)
+{
+    if (!a) return;
+    agg_clear(a);
+    vigil_allocator al = a->alloc;
+    vigil__free(&al, a);
+}
+
+/* ---- addresses ------------------------------------------------------------- */
+
+static int addr_eq(const void *ctx, uint32_t idx, const void *key)
+{
+    const vigil__agg *a = ctx;
+    uint64_t x0, x1, k0, k1; /* two word compares, not a memcmp call */
+    memcpy(&x0, a->addrs[idx].a.b, 8);
+    memcpy(&x1, a->addrs[idx].a.b + 8, 8);
+    memcpy(&k0, key, 8);
+    memcpy(&k1, (const char *)key + 8, 8);
+    return ((x0 ^ k0) | (x1 ^ k1)) == 0;
+}
+
+VIGIL__HOT uint32_t addr_tag(const vigil_addr *x)
+{
+    uint64_t hi, lo;
+    memcpy(&hi, x->b, 8);
+    memcpy(&lo, x->b + 8, 8);
+    return (uint32_t)(vigil__mix64(hi * 0x9e3779b97f4a7c15ULL ^ lo) >> 32);
+}
+
+/* Noise: never one end of a pair (loopback, link-local, multicast,
+ * broadcast, unspecified / "this network"). */
+static int addr_is_noise(const vigil_addr *x)
+{
+    static const uint8_t zero[16] = { 0 };
+    if (vigil_addr_is_v4(x)) {
+        const uint8_t *q = x->b + 12;
+        if (q[0] == 0 || q[0] == 127 || (q[0] == 169 && q[1] == 254) || (q[0] >= 224 && q[0] <= 239))
+            return 1;
+        return q[0] == 255 && q[1] == 255 && q[2] == 255 && q[3] == 255;
+    }
+    if (memcmp(x->b, zero, 15) == 0 && (x->b[15] == 0 || x->b[15] == 1)) return 1; /* :: ::1 */
+    if (x->b[0] == 0xfe && (x->b[1] & 0xc0) == 0x80) return 1;                     /* fe80::/10 */
+    return x->b[0] == 0xff;                                                         /* ff00::/8 */
+}
+
+vigil_status vigil__agg_addr_id(vigil__agg *a, const vigil_addr *addr, uint32_t *id)
+{
+    uint32_t tag = addr_tag(addr);
+    uint64_t *s;
+    if (a->addr_idx.mask) {
+        s = vigil__hidx_probe(&a->addr_idx, tag, addr_eq, a, addr->b);
+        if (*s) {
+            *id = (uint32_t)(*s & 0xffffffffu) - 1;
+            return VIGIL_OK;
+        }
+    }
+    if (a->naddrs >= VIGIL__NO_ID - 1) return VIGIL_ENOMEM;
+    vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->addr_idx);
+    if (rc == VIGIL_OK)
+        rc = vigil__grow(&a->alloc, (void **)&a->addrs, &a->addrs_cap, a->naddrs + 1, sizeof *a->addrs);
+    if (rc != VIGIL_OK) return rc;
+    vigil__ag_addr *e = &a->addrs[a->naddrs];
+    memset(e, 0, sizeof *e);
+    e->a = *addr;
+    e->dns_name = VIGIL__NO_ID;
+    e->host = VIGIL__NO_ID;
+    e->flags = (uint8_t)((addr_is_noise(addr) ? VIGIL__ADDR_NOISE : 0) |
+                         (vigil_netset_contains(a->internal, addr) ? VIGIL__ADDR_INTERNAL : 0));
+    s = vigil__hidx_probe(&a->addr_idx, tag, addr_eq, a, addr->b);
+    vigil__hidx_set(&a->addr_idx, s, tag, (uint32_t)a->naddrs);
+    *id = (uint32_t)a->naddrs++;
+    return VIGIL_OK;
+}
+
+int vigil__agg_addr_cmp(const vigil__agg *a, uint32_t x, uint32_t y)
+{
+    return memcmp(a->addrs[x].a.b, a->addrs[y].a.b, 16);
+}
+
+/* ---- pairs ----------------------------------------------------------------- */
+
+typedef struct pair_key {
+    uint32_t src, dst;  /* address ids */
+    uint16_t dport;     /* port */
+    uint8_t proto;      /* proto */
+} pair_key;
+
+static int pair_eq(const void *ctx, uint32_t idx, const void *key)
+{
+    const vigil__ag_pair *p = &((const vigil__agg *)ctx)->pairs[idx];
+    const pair_key *k = key;
+    return p->src == k->src && p->dst == k->dst && p->dport == k->dport && p->proto == k->proto;
+}
+
+VIGIL__HOT uint32_t pair_tag(const pair_key *k)
+{
+    uint64_t x = ((uint64_t)k->src << 32 | k->dst) * 0x9e3779b97f4a7c15ULL;
+    return (uint32_t)(vigil__mix64(x ^ ((uint64_t)k->dport << 8 | k->proto)) >> 32);
+}
+
+/* The pair of key k, created empty when new; *out is its index. */
+static vigil_status pair_get(vigil__agg *a, const pair_key *k, uint32_t *out)
+{
+    uint32_t tag = pair_tag(k);
+    uint64_t *s;
+    if (a->pair_idx.mask) {
+        s = vigil__hidx_probe(&a->pair_idx, tag, pair_eq, a, k);
+        if (*s) {
+            *out = (uint32_t)(*s & 0xffffffffu) - 1;
+            return VIGIL_OK;
+        }
+    }
+    if (a->npairs >= VIGIL__NO_ID - 1) return VIGIL_ENOMEM;
+    vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->pair_idx);
+    if (rc == VIGIL_OK)
+        rc = vigil__grow(&a->alloc, (void **)&a->pairs, &a->pairs_cap, a->npairs + 1, sizeof *a->pairs);
+    if (rc != VIGIL_OK) return rc;
+    vigil__ag_pair *p = &a->pairs[a->npairs];
+    memset(p, 0, sizeof *p);
+    p->src = k->src;
+    p->dst = k->dst;
+    p->dport = k->dport;
+    p->proto = k->proto;
+    p->name = VIGIL__NO_ID;
+    s = vigil__hidx_probe(&a->pair_idx, tag, pair_eq, a, k);
+    vigil__hidx_set(&a->pair_idx, s, tag, (uint32_t)a->npairs);
+    *out = (uint32_t)a->npairs++;
+    return VIGIL_OK;
+}
+
+/* Grows p's points to hold `need` (x1.5 from 2: 2, 4, 7, 11, 17...). */
+static vigil_status pts_reserve(vigil__agg *a, vigil__ag_pair *p, size_t need)
+{
+    if (need <= p->cap) return VIGIL_OK;
+    size_t nc = p->cap ? (size_t)p->cap + p->cap / 2 + 1 : 2;
+    if (nc < need) nc = need;
+    if (nc > UINT32_MAX) return VIGIL_ENOMEM;
+    vigil__conn_point *np = vigil__realloc(&a->alloc, p->pts, nc * sizeof *np);
+    if (!np) return VIGIL_ENOMEM;
+    p->pts = np;
+    p->cap = (uint32_t)nc;
+    return VIGIL_OK;
+}
+
+static uint32_t clamp32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
+
+static vigil_status add_conn(vigil__agg *a, const vigil_record *rec)
+{
+    const vigil_conn *c = &rec->u.conn;
+    uint32_t o, r;
+    vigil_status rc = vigil__agg_addr_id(a, &c->id.orig_h, &o);
+    if (rc == VIGIL_OK) rc = vigil__agg_addr_id(a, &c->id.resp_h, &r);
+    if (rc != VIGIL_OK) return rc;
+    a->conns++;
+    vigil__agg_note_ts(a, rec->ts);
+    uint8_t of = a->addrs[o].flags, rf = a->addrs[r].flags;
+    if ((of | rf) & VIGIL__ADDR_NOISE) {
+        a->noise++;
+        return VIGIL_OK;
+    }
+    int oi = (of & VIGIL__ADDR_INTERNAL) || c->local_orig == VIGIL_TRUE;
+    int ri = (rf & VIGIL__ADDR_INTERNAL) || c->local_resp == VIGIL_TRUE;
+    if (!oi) {
+        if (ri) a->inbound++;
+        else a->external_only++;
+        return VIGIL_OK;
+    }
+    if (ri) {
+        a->internal_only++;
+        return VIGIL_OK;
+    }
+    pair_key k = { o, r, c->id.resp_p, c->proto };
+    uint32_t pi;
+    rc = pair_get(a, &k, &pi);
+    if (rc != VIGIL_OK) return rc;
+    vigil__ag_pair *p = &a->pairs[pi];
+    if (p->n == p->cap) {
+        rc = pts_reserve(a, p, (size_t)p->n + 1);
+        if (rc != VIGIL_OK) return rc;
+    }
+    double ts = rec->ts;
+    if (c->orig_bytes > UINT32_MAX) {
+        rc = vigil__grow(&a->alloc, (void **)&a->big, &a->big_cap, a->nbig + 1, sizeof *a->big);
+        if (rc != VIGIL_OK) return rc;
+        a->big[a->nbig].pair = pi;
+        a->big[a->nbig].ts = ts;
+        a->big[a->nbig].bytes = c->orig_bytes;
+        a->nbig++;
+    }
+    vigil__conn_point *pt = &p->pts[p->n];
+    pt->ts = ts;
+    pt->orig_bytes = clamp32(c->orig_bytes);
+    pt->resp_bytes = clamp32(c->resp_bytes);
+    if (p->n == 0) {
+        p->first_ts = p->last_ts = ts;
+    } else {
+        if (ts < p->last_ts) p->unsorted = 1;
+        else p->last_ts = ts;
+        if (ts < p->first_ts) p->first_ts = ts;
+    }
+    p->n++;
+    p->bytes_out += c->orig_bytes;
+    p->bytes_in += c->resp_bytes;
+    if (c->present & VIGIL_CONN_HAS_DURATION) {
+        double d = c->duration > 0 ? c->duration : 0;
+        p->dur_sum += d;
+        if (d > p->dur_max) p->dur_max = d;
+        /* Established and never seen to close: still open at the end of
+         * the capture (or timed out while idle). */
+        if (c->conn_state == VIGIL_CS_S1 || c->conn_state == VIGIL_CS_S2 ||
+            c->conn_state == VIGIL_CS_S3)
+            p->open_dur += d;
+    }
+    int data = (c->orig_bytes | c->resp_bytes) != 0;
+    switch (c->conn_state) {
+    case VIGIL_CS_REJ: p->n_rej++; break;
+    case VIGIL_CS_RSTR:
+    case VIGIL_CS_RSTOS0:
+        if (data) p->n_ok++;
+        else p->n_rej++;
+        break;
+    case VIGIL_CS_S0: p->n_s0++; break;
+    case VIGIL_CS_SF: case VIGIL_CS_S1: case VIGIL_CS_S2: case VIGIL_CS_S3:
+    case VIGIL_CS_RSTO:
+        p->n_ok++;
+        break;
+    default:
+        if (data) p->n_ok++;
+        break;
+    }
+    a->kept++;
+    return VIGIL_OK;
+}
+
+/* ---- names from ssl (SNI) and http (Host) ----------------------------------- */
+
+typedef struct hint_key {
+    uint32_t src, dst;  /* address ids */
+} hint_key;
+
+static int hint_eq(const void *ctx, uint32_t idx, const void *key)
+{
+    const vigil__ag_hint *h = &((const vigil__agg *)ctx)->hints[idx];
+    const hint_key *k = key;
+    return h->src == k->src && h->dst == k->dst;
+}
+
+static uint32_t hint_tag(const hint_key *k)
+{
+    return (uint32_t)(vigil__mix64(((uint64_t)k->src << 32 | k->dst) * 0xbf58476d1ce4e5b9ULL) >> 32);
+}
+
+/* 1 when (rank, ts, name) should replace the hint's. */
+static int hint_better(const vigil__agg *a, const vigil__ag_hint *h, uint32_t rank, double ts,
+                       const char *name)
+{
+    if (rank != h->rank) return rank > h->rank;
+    if (ts != h->ts) return ts > h->ts;
+    return strcmp(name, a->names.s[h->name]) < 0; /* ties: deterministic */
+}
+
+static vigil_status hint_put(vigil__agg *a, uint32_t src, uint32_t dst, uint32_t name,
+                             uint32_t rank, double ts)
+{
+    hint_key k = { src, dst };
+    uint32_t tag = hint_tag(&k);
+    uint64_t *s;
+    if (a->hint_idx.mask) {
+        s = vigil__hidx_probe(&a->hint_idx, tag, hint_eq, a, &k);
+        if (*s) {
+            vigil__ag_hint *h = &a->hints[(uint32_t)(*s & 0xffffffffu) - 1];
+            if (hint_better(a, h, rank, ts, a->names.s[name])) {
+                h->name = name;
+                h->rank = rank;
+                h->ts = ts;
+            }
+            return VIGIL_OK;
+        }
+    }
+    vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->hint_idx);
+    if (rc == VIGIL_OK)
+        rc = vigil__grow(&a->alloc, (void **)&a->hints, &a->hints_cap, a->nhints + 1, sizeof *a->hints);
+    if (rc != VIGIL_OK) return rc;
+    vigil__ag_hint *h = &a->hints[a->nhints];
+    h->src = src;
+    h->dst = dst;
+    h->name = name;
+    h->rank = rank;
+    h->ts = ts;
+    s = vigil__hidx_probe(&a->hint_idx, tag, hint_eq, a, &k);
+    vigil__hidx_set(&a->hint_idx, s, tag, (uint32_t)a->nhints++);
+    return VIGIL_OK;
+}
+
+static vigil_status add_name(vigil__agg *a, const vigil_record *rec, vigil_str name, uint32_t rank)
+{
+    char buf[VIGIL_FINDING_NAME_LEN];
+    size_t n = vigil__agg_clean_name(name.p, name.len, buf, sizeof buf);
+    vigil__agg_note_ts(a, rec->ts);
+    if (!n) return VIGIL_OK;
+    const vigil_conn_id *id = &rec->u.conn.id; /* every family starts with it */
+    uint32_t o, r, nm;
+    vigil_status rc = vigil__agg_addr_id(a, &id->orig_h, &o);
+    if (rc == VIGIL_OK) rc = vigil__agg_addr_id(a, &id->resp_h, &r);
+    if (rc != VIGIL_OK) return rc;
+    /* The usual case: the same name again for the pair; no interning. */
+    hint_key k = { o, r };
+    if (a->hint_idx.mask) {
+        uint64_t *s = vigil__hidx_probe(&a->hint_idx, hint_tag(&k), hint_eq, a, &k);
+        if (*s) {
+            vigil__ag_hint *h = &a->hints[(uint32_t)(*s & 0xffffffffu) - 1];
+            if (h->rank == rank && a->names.len[h->name] == n && memcmp(a->names.s[h->name], buf, n) == 0) {
+                if (rec->ts > h->ts) h->ts = rec->ts;
+                return VIGIL_OK;
+            }
+        }
+    }
+    rc = vigil__str_intern(&a->alloc, &a->names, buf, n, &nm);
+    if (rc == VIGIL_OK) rc = hint_put(a, o, r, nm, rank, rec->ts);
+    return rc;
+}
+
+vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec)
+{
+    if (!a || !rec) return VIGIL_EINVAL;
+    if (a->finished) return VIGIL_EINVAL;
+    switch (rec->type) {
+    case VIGIL_LOG_CONN: return add_conn(a, rec);
+    case VIGIL_LOG_DNS: return vigil__agg_add_dns(a, rec);
+    case VIGIL_LOG_SSL: return add_name(a, rec, rec->u.ssl.server_name, VIGIL__NAME_SNI);
+    case VIGIL_LOG_HTTP: return add_name(a, rec, rec->u.http.host, VIGIL__NAME_HTTP);
+    default: return VIGIL_OK;
+    }
+}
+
+/* ---- sorting every pair's points ------------------------------------------- */
+
+vigil_status vigil__agg_sort(vigil__agg *a)
+{
+    if (!a) return VIGIL_EINVAL;
+    size_t max = 0;
+    for (size_t i = 0; i < a->npairs; i++)
+        if (a->pairs[i].unsorted && a->pairs[i].n > max) max = a->pairs[i].n;
+    if (max == 0) return VIGIL_OK;
+    vigil__conn_point *tmp = vigil__malloc(&a->alloc, max * sizeof *tmp);
+    if (!tmp) return VIGIL_ENOMEM;
+    for (size_t i = 0; i < a->npairs; i++) {
+        vigil__ag_pair *p = &a->pairs[i];
+        if (!p->unsorted) continue;
+        sort_pts(p->pts, tmp, p->n);
+        p->unsorted = 0;
+        p->last_ts = p->pts[p->n - 1].ts;
+    }
+    vigil__free(&a->alloc, tmp);
+    return VIGIL_OK;
+}
+
+/* ---- merge ----------------------------------------------------------------- */
+
+/* Adds q's points and sums into p (same key); q's points are consumed. */
+static vigil_status pair_absorb(vigil__agg *a, vigil__ag_pair *p, vigil__ag_pair *q,
+                                const vigil_allocator *qal)
+{
+    size_t n = (size_t)p->n + q->n;
+    if (n > UINT32_MAX) return VIGIL_ENOMEM;
+    if (!p->unsorted && !q->unsorted && p->n && q->n && q->first_ts < p->last_ts) {
+        /* Both sorted and interleaved: one linear merge into a new array. */
+        vigil__conn_point *m = vigil__malloc(&a->alloc, n * sizeof *m);
+        if (!m) return VIGIL_ENOMEM;
+        size_t x = 0, y = 0, k = 0;
+        while (x < p->n && y < q->n) m[k++] = q->pts[y].ts < p->pts[x].ts ? q->pts[y++] : p->pts[x++];
+        while (x < p->n) m[k++] = p->pts[x++];
+        while (y < q->n) m[k++] = q->pts[y++];
+        vigil__free(&a->alloc, p->pts);
+        p->pts = m;
+        p->cap = (uint32_t)n;
+    } else if (p->n == 0 && memcmp(&a->alloc, qal, sizeof *qal) == 0) {
+        /* A new pair, same allocator: take q's array as it is. */
+        p->pts = q->pts;
+        p->cap = q->cap;
+        p->unsorted = q->unsorted;
+        q->pts = NULL;
+    } else {
+        vigil_status rc = pts_reserve(a, p, n);
+        if (rc != VIGIL_OK) return rc;
+        if (q->n) memcpy(p->pts + p->n, q->pts, q->n * sizeof *q->pts);
+        if (p->n && q->n && (q->unsorted || p->unsorted || q->first_ts < p->last_ts)) p->unsorted = 1;
+        if (p->n == 0) p->unsorted = q->unsorted;
+    }
+    if (p->n == 0) {
+        p->first_ts = q->first_ts;
+        p->last_ts = q->last_ts;
+    } else if (q->n) {
+        if (q->first_ts < p->first_ts) p->first_ts = q->first_ts;
+        if (q->last_ts > p->last_ts) p->last_ts = q->last_ts;
+    }
+    p->n = (uint32_t)n;
+    p->dur_sum += q->dur_sum;
+    if (q->dur_max > p->dur_max) p->dur_max = q->dur_max;
+    p->open_dur += q->open_dur;
+    p->bytes_out += q->bytes_out;
+    p->bytes_in += q->bytes_in;
+    p->n_rej += q->n_rej;
+    p->n_s0 += q->n_s0;
+    p->n_ok += q->n_ok;
+    vigil__free(qal, q->pts);
+    q->pts = NULL;
+    q->n = q->cap = 0;
+    return VIGIL_OK;
+}
+
+vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
+{
+    if (!dst || !src || dst == src || dst->finished || src->finished) return VIGIL_EINVAL;
+    vigil_status rc = VIGIL_OK;
+    uint32_t *nmap = NULL, *amap = NULL, *pmap = NULL;
+    if (src->npairs) {
+        pmap = vigil__malloc(&dst->alloc, src->npairs * sizeof *pmap);
+        if (!pmap) return VIGIL_ENOMEM;
+    }
+    if (src->names.n) {
+        nmap = vigil__malloc(&dst->alloc, src->names.n * sizeof *nmap);
+        if (!nmap) { rc = VIGIL_ENOMEM; goto out; }
+    }
+    if (src->naddrs) {
+        amap = vigil__malloc(&dst->alloc, src->naddrs * sizeof *amap);
+        if (!amap) { rc = VIGIL_ENOMEM; goto out; }
+    }
+    for (size_t i = 0; i < src->names.n && rc == VIGIL_OK; i++)
+        rc = vigil__str_intern(&dst->alloc, &dst->names, src->names.s[i], src->names.len[i], &nmap[i]);
+    for (size_t i = 0; i < src->naddrs && rc == VIGIL_OK; i++) {
+        const vigil__ag_addr *e = &src->addrs[i];
+        rc = vigil__agg_addr_id(dst, &e->a, &amap[i]);
+        if (rc != VIGIL_OK) break;
+        vigil__ag_addr *d = &dst->addrs[amap[i]];
+        if (e->dns_name != VIGIL__NO_ID) {
+            uint32_t nm = nmap[e->dns_name];
+            if (d->dns_name == VIGIL__NO_ID || e->dns_ts > d->dns_ts ||
+                (e->dns_ts == d->dns_ts && strcmp(dst->names.s[nm], dst->names.s[d->dns_name]) < 0)) {
+                d->dns_name = nm;
+                d->dns_ts = e->dns_ts;
+            }
+        }
+    }
+    for (size_t i = 0; i < src->npairs && rc == VIGIL_OK; i++) {
+        vigil__ag_pair *q = &src->pairs[i];
+        pair_key k = { amap[q->src], amap[q->dst], q->dport, q->proto };
+        uint32_t pi;
+        rc = pair_get(dst, &k, &pi);
+        if (rc == VIGIL_OK) rc = pair_absorb(dst, &dst->pairs[pi], q, &src->alloc);
+        pmap[i] = pi;
+    }
+    if (rc == VIGIL_OK && src->nbig)
+        rc = vigil__grow(&dst->alloc, (void **)&dst->big, &dst->big_cap, dst->nbig + src->nbig,
+                         sizeof *dst->big);
+    for (size_t i = 0; i < src->nbig && rc == VIGIL_OK; i++) {
+        dst->big[dst->nbig] = src->big[i];
+        dst->big[dst->nbig++].pair = pmap[src->big[i].pair];
+    }
+    for (size_t i = 0; i < src->nhints && rc == VIGIL_OK; i++) {
+        const vigil__ag_hint *h = &src->hints[i];
+        rc = hint_put(dst, amap[h->src], amap[h->dst], nmap[h->name], h->rank, h->ts);
+    }
+    if (rc == VIGIL_OK) rc = vigil__agg_merge_dns(dst, src, amap, nmap);
+    if (rc != VIGIL_OK) goto out;
+    dst->conns += src->conns;
+    dst->kept += src->kept;
+    dst->inbound += src->inbound;
+    dst->internal_only += src->internal_only;
+    dst->external_only += src->external_only;
+    dst->noise += src->noise;
+    if (src->any_ts) {
+        vigil__agg_note_ts(dst, src->in_first);
+        vigil__agg_note_ts(dst, src->in_last);
+    }
+    agg_clear(src);
+out:
+    vigil__free(&dst->alloc, pmap);
+    vigil__free(&dst->alloc, nmap);
+    vigil__free(&dst->alloc, amap);
+    return rc;
+}
+
+/* ---- finish ---------------------------------------------------------------- */
+
+/* A sort record: two keys and the entry it stands for. */
+typedef struct sort_rec {
+    uint64_t k1;    /* primary key */
+    uint64_t k2;    /* secondary key */
+    uint32_t idx;   /* entry */
+} sort_rec;
+
+static int cmp_sort_rec(const void *x, const void *y)
+{
+    const sort_rec *a = x, *b = y;
+    if (a->k1 != b->k1) return a->k1 < b->k1 ? -1 : 1;
+    if (a->k2 != b->k2) return a->k2 < b->k2 ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+typedef struct addr_rank_rec {
+    vigil_addr a;   /* the address */
+    uint32_t id;    /* its id */
+} addr_rank_rec;
+
+static int cmp_addr_rank(const void *x, const void *y)
+{
+    return memcmp(((const addr_rank_rec *)x)->a.b, ((const addr_rank_rec *)y)->a.b, 16);
+}
+
+typedef struct name_rank_rec {
+    const char *s;  /* the name */
+    uint32_t id;    /* its id */
+} name_rank_rec;
+
+static int cmp_name_rank(const void *x, const void *y)
+{
+    return strcmp(((const name_rank_rec *)x)->s, ((const name_rank_rec *)y)->s);
+}
+
+/* rank[id] = position of address id in address order. */
+static vigil_status addr_ranks(vigil__agg *a, uint32_t **out)
+{
+    *out = NULL;
+    if (!a->naddrs) return VIGIL_OK;
+    addr_rank_rec *v = vigil__malloc(&a->alloc, a->naddrs * sizeof *v);
+    uint32_t *rank = vigil__malloc(&a->alloc, a->naddrs * sizeof *rank);
+    if (!v || !rank) {
+        vigil__free(&a->alloc, v);
+        vigil__free(&a->alloc, rank);
+        return VIGIL_ENOMEM;
+    }
+    for (size_t i = 0; i < a->naddrs; i++) {
+        v[i].a = a->addrs[i].a;
+        v[i].id = (uint32_t)i;
+    }
+    qsort(v, a->naddrs, sizeof *v, cmp_addr_rank);
+    for (size_t i = 0; i < a->naddrs; i++) rank[v[i].id] = (uint32_t)i;
+    vigil__free(&a->alloc, v);
+    *out = rank;
+    return VIGIL_OK;
+}
+
+/* rank[id] = position of name id in strcmp order. */
+static vigil_status name_ranks(vigil__agg *a, uint32_t **out)
+{
+    *out = NULL;
+    if (!a->names.n) return VIGIL_OK;
+    name_rank_rec *v = vigil__malloc(&a->alloc, a->names.n * sizeof *v);
+    uint32_t *rank = vigil__malloc(&a->alloc, a->names.n * sizeof *rank);
+    if (!v || !rank) {
+        vigil__free(&a->alloc, v);
+        vigil__free(&a->alloc, rank);
+        return VIGIL_ENOMEM;
+    }
+    for (size_t i = 0; i < a->names.n; i++) {
+        v[i].s = a->names.s[i];
+        v[i].id = (uint32_t)i;
+    }
+    qsort(v, a->names.n, sizeof *v, cmp_name_rank);
+    for (size_t i = 0; i < a->names.n; i++) rank[v[i].id] = (uint32_t)i;
+    vigil__free(&a->alloc, v);
+    *out = rank;
+    return VIGIL_OK;
+}
+
+/* Distinct UTC days and hours of sorted points. */
+static void count_days_hours(const vigil__conn_point *v, size_t n, uint32_t *days, uint32_t *hours)
+{
+    uint32_t d = 0, h = 0;
+    double last_d = 0, last_h = 0;
+    for (size_t i = 0; i < n; i++) {
+        double dd = floor(v[i].ts / 86400.0), hh = floor(v[i].ts / 3600.0);
+        if (i == 0 || dd != last_d) d++;
+        if (i == 0 || hh != last_h) h++;
+        last_d = dd;
+        last_h = hh;
+    }
+    *days = d;
+    *hours = h;
+}
+
+/* Builds the name groups from the named pairs. */
+static vigil_status build_groups(vigil__agg *a, const uint32_t *arank, const uint32_t *nrank)
+{
+    size_t nn = 0;
+    for (size_t i = 0; i < a->npairs; i++)
+        if (a->pairs[i].name != VIGIL__NO_ID) nn++;
+    if (nn < 2) return VIGIL_OK;
+    vigil_status rc = VIGIL_ENOMEM;
+    sort_rec *v = vigil__malloc(&a->alloc, nn * sizeof *v);
+    uint64_t *ns = vigil__malloc(&a->alloc, nn * sizeof *ns);
+    uint32_t *name_prev = vigil__calloc(&a->alloc, a->names.n, sizeof *name_prev);
+    if (!v || !ns || !name_prev) goto out;
+    /* Prevalence per name: distinct (name, src). */
+    size_t k = 0;
+    for (size_t i = 0; i < a->npairs; i++) {
+        const vigil__ag_pair *p = &a->pairs[i];
+        if (p->name == VIGIL__NO_ID) continue;
+        ns[k++] = (uint64_t)p->name << 32 | p->src;
+    }
+    qsort(ns, nn, sizeof *ns, cmp_u64);
+    for (size_t i = 0; i < nn; i++)
+        if (i == 0 || ns[i] != ns[i - 1]) name_prev[ns[i] >> 32]++;
+    /* Groups: runs of (src, name, dport, proto) in address/name order. */
+    k = 0;
+    for (size_t i = 0; i < a->npairs; i++) {
+        const vigil__ag_pair *p = &a->pairs[i];
+        if (p->name == VIGIL__NO_ID) continue;
+        v[k].k1 = (uint64_t)arank[p->src] << 32 | nrank[p->name];
+        v[k].k2 = (uint64_t)p->dport << 8 | p->proto;
+        v[k].k2 = v[k].k2 << 32 | arank[p->dst];
+        v[k].idx = (uint32_t)i;
+        k++;
+    }
+    qsort(v, nn, sizeof *v, cmp_sort_rec);
+    size_t ng = 0, nm = 0;
+    for (size_t i = 0; i < nn;) {
+        size_t j = i + 1;
+        while (j < nn && v[j].k1 == v[i].k1 && (v[j].k2 >> 32) == (v[i].k2 >> 32)) j++;
+        if (j - i >= 2) {
+            ng++;
+            nm += j - i;
+        }
+        i = j;
+    }
+    if (ng) {
+        a->groups = vigil__malloc(&a->alloc, ng * sizeof *a->groups);
+        a->group_members = vigil__malloc(&a->alloc, nm * sizeof *a->group_members);
+        if (!a->groups || !a->group_members) goto out;
+        size_t gi = 0, mi = 0, maxn = 0;
+        for (size_t i = 0; i < nn;) {
+            size_t j = i + 1;
+            while (j < nn && v[j].k1 == v[i].k1 && (v[j].k2 >> 32) == (v[i].k2 >> 32)) j++;
+            if (j - i >= 2) {
+                vigil__ag_group *g = &a->groups[gi++];
+                g->first = (uint32_t)mi;
+                g->count = (uint32_t)(j - i);
+                g->top = v[i].idx;
+                g->n = 0;
+                for (size_t m = i; m < j; m++) {
+                    const vigil__ag_pair *p = &a->pairs[v[m].idx];
+                    a->group_members[mi++] = v[m].idx;
+                    g->n += p->n;
+                    if (p->n > a->pairs[g->top].n) g->top = v[m].idx;
+                }
+                g->prevalence = name_prev[a->pairs[v[i].idx].name];
+                if (g->n > maxn) maxn = g->n;
+            }
+            i = j;
+        }
+        a->ngroups = ng;
+        if (maxn) {
+            a->gbuf = vigil__malloc(&a->alloc, maxn * sizeof *a->gbuf);
+            a->gtmp = vigil__malloc(&a->alloc, maxn * sizeof *a->gtmp);
+            if (!a->gbuf || !a->gtmp) goto out;
+            a->gcap = maxn;
+        }
+    }
+    rc = VIGIL_OK;
+out:
+    vigil__free(&a->alloc, v);
+    vigil__free(&a->alloc, ns);
+    vigil__free(&a->alloc, name_prev);
+    return rc;
+}
+
+vigil_status vigil__agg_finish(vigil__agg *a)
+{
+    if (!a) return VIGIL_EINVAL;
+    if (a->finished) return VIGIL_OK;
+    vigil_status rc = vigil__agg_sort(a);
+    if (rc != VIGIL_OK) return rc;
+    uint32_t *arank = NULL, *nrank = NULL;
+    sort_rec *v = NULL;
+    uint64_t *ds = NULL;
+    rc = addr_ranks(a, &arank);
+    if (rc == VIGIL_OK) rc = name_ranks(a, &nrank);
+    if (rc != VIGIL_OK) goto out;
+    rc = VIGIL_ENOMEM;
+    if (a->npairs) {
+        a->order = vigil__malloc(&a->alloc, a->npairs * sizeof *a->order);
+        v = vigil__malloc(&a->alloc, a->npairs * sizeof *v);
+        ds = vigil__malloc(&a->alloc, a->npairs * sizeof *ds);
+        if (!a->order || !v || !ds) goto out;
+    }
+    /* Pair order, names, days, first-seen. */
+    for (size_t i = 0; i < a->naddrs; i++) {
+        a->addrs[i].first_seen = 0;
+        a->addrs[i].prevalence = 0;
+        a->addrs[i].flags &= (uint8_t)~VIGIL__ADDR_SRC;
+    }
+    for (size_t i = 0; i < a->npairs; i++) {
+        vigil__ag_pair *p = &a->pairs[i];
+        v[i].k1 = (uint64_t)arank[p->src] << 32 | arank[p->dst];
+        v[i].k2 = (uint64_t)p->dport << 8 | p->proto;
+        v[i].idx = (uint32_t)i;
+        ds[i] = (uint64_t)p->dst << 32 | p->src;
+        hint_key hk = { p->src, p->dst };
+        p->name = a->addrs[p->dst].dns_name;
+        if (a->hint_idx.mask) {
+            uint64_t *s = vigil__hidx_probe(&a->hint_idx, hint_tag(&hk), hint_eq, a, &hk);
+            if (*s) p->name = a->hints[(uint32_t)(*s & 0xffffffffu) - 1].name;
+        }
+        count_days_hours(p->pts, p->n, &p->days, &p->hours);
+        vigil__ag_addr *d = &a->addrs[p->dst];
+        if (d->prevalence == 0 || p->first_ts < d->first_seen) d->first_seen = p->first_ts;
+        d->prevalence = 1; /* "seen"; counted below */
+        a->addrs[p->src].flags |= VIGIL__ADDR_SRC;
+    }
+    if (a->npairs) qsort(v, a->npairs, sizeof *v, cmp_sort_rec);
+    for (size_t i = 0; i < a->npairs; i++) a->order[i] = v[i].idx;
+    /* Prevalence: distinct srcs per dst. */
+    if (a->npairs) qsort(ds, a->npairs, sizeof *ds, cmp_u64);
+    for (size_t i = 0; i < a->naddrs; i++) a->addrs[i].prevalence = 0;
+    for (size_t i = 0; i < a->npairs; i++)
+        if (i == 0 || ds[i] != ds[i - 1]) a->addrs[ds[i] >> 32].prevalence++;
+    rc = build_groups(a, arank, nrank);
+    if (rc == VIGIL_OK) rc = vigil__agg_finish_hosts(a, arank);
+    if (rc == VIGIL_OK) rc = vigil__agg_finish_dns(a, arank, nrank);
+    if (rc == VIGIL_OK) a->finished = 1;
+out:
+    if (rc != VIGIL_OK) free_finish(a);
+    vigil__free(&a->alloc, arank);
+    vigil__free(&a->alloc, nrank);
+    vigil__free(&a->alloc, v);
+    vigil__free(&a->alloc, ds);
+    return rc;
+}
+
+/* ---- views ------------------------------------------------------------------ */
+
+static uint32_t internal_hosts(const vigil__agg *a) { return (uint32_t)a->nhosts; }
+
+static void fill_common(const vigil__agg *a, vigil__pair_view *out)
+{
+    out->internal_hosts = internal_hosts(a);
+    out->input_first_ts = a->any_ts ? a->in_first : 0;
+    out->input_last_ts = a->any_ts ? a->in_last : 0;
+}
+
+void vigil__agg_counts_get(const vigil__agg *a, vigil__agg_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!a) return;
+    out->conns = a->conns;
+    out->kept = a->kept;
+    out->inbound = a->inbound;
+    out->internal_only = a->internal_only;
+    out->external_only = a->external_only;
+    out->noise = a->noise;
+    out->first_ts = a->any_ts ? a->in_first : 0;
+    out->last_ts = a->any_ts ? a->in_last : 0;
+}
+
+size_t vigil__agg_pair_count(const vigil__agg *a) { return a && a->finished ? a->npairs : 0; }
+
+vigil_status vigil__agg_pair(const vigil__agg *a, size_t i, vigil__pair_view *out)
+{
+    if (!a || !out || !a->finished || i >= a->npairs) return VIGIL_EINVAL;
+    const vigil__ag_pair *p = &a->pairs[a->order[i]];
+    const vigil__ag_addr *d = &a->addrs[p->dst];
+    memset(out, 0, sizeof *out);
+    out->src = a->addrs[p->src].a;
+    out->dst = d->a;
+    out->name = vigil__agg_name(a, p->name);
+    out->dst_count = 1;
+    out->dport = p->dport;
+    out->proto = p->proto;
+    out->pts = p->pts;
+    out->n = p->n;
+    out->first_ts = p->first_ts;
+    out->last_ts = p->last_ts;
+    out->dur_sum = p->dur_sum;
+    out->dur_max = p->dur_max;
+    out->open_dur = p->open_dur;
+    out->bytes_out = p->bytes_out;
+    out->bytes_in = p->bytes_in;
+    out->n_rej = p->n_rej;
+    out->n_s0 = p->n_s0;
+    out->n_ok = p->n_ok;
+    out->prevalence = d->prevalence;
+    out->dst_first_seen = d->first_seen;
+    out->days_present = p->days;
+    out->hours_present = p->hours;
+    fill_common(a, out);
+    return VIGIL_OK;
+}
+
+size_t vigil__agg_group_count(const vigil__agg *a) { return a && a->finished ? a->ngroups : 0; }
+
+size_t vigil__agg_group_max_points(const vigil__agg *a) { return a ? a->gcap : 0; }
+
+vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_view *out,
+                                  vigil__conn_point *buf, vigil__conn_point *tmp)
+{
+    if (!a || !out || !a->finished || i >= a->ngroups || !buf || !tmp) return VIGIL_EINVAL;
+    const vigil__ag_group *g = &a->groups[i];
+    const vigil__ag_pair *top = &a->pairs[g->top];
+    memset(out, 0, sizeof *out);
+    out->src = a->addrs[top->src].a;
+    out->dst = a->addrs[top->dst].a;
+    out->name = vigil__agg_name(a, top->name);
+    out->dst_count = g->count;
+    out->dport = top->dport;
+    out->proto = top->proto;
+    out->is_group = 1;
+    out->prevalence = g->prevalence;
+    /* Members are sorted: concatenate, then merge neighbouring runs. */
+    size_t n = 0;
+    int first = 1;
+    for (uint32_t m = 0; m < g->count; m++) {
+        const vigil__ag_pair *p = &a->pairs[a->group_members[g->first + m]];
+        if (p->n) memcpy(buf + n, p->pts, p->n * sizeof *buf);
+        n += p->n;
+        out->dur_sum += p->dur_sum;
+        if (p->dur_max > out->dur_max) out->dur_max = p->dur_max;
+        out->open_dur += p->open_dur;
+        out->bytes_out += p->bytes_out;
+        out->bytes_in += p->bytes_in;
+        out->n_rej += p->n_rej;
+        out->n_s0 += p->n_s0;
+        out->n_ok += p->n_ok;
+        const vigil__ag_addr *d = &a->addrs[p->dst];
+        if (first || d->first_seen < out->dst_first_seen) out->dst_first_seen = d->first_seen;
+        if (p->n) {
+            if (first || p->first_ts < out->first_ts) out->first_ts = p->first_ts;
+            if (first || p->last_ts > out->last_ts) out->last_ts = p->last_ts;
+            first = 0;
+        }
+    }
+    sort_pts(buf, tmp, n);
+    out->pts = buf;
+    out->n = n;
+    count_days_hours(buf, n, &out->days_present, &out->hours_present);
+    fill_common(a, out);
+    return VIGIL_OK;
+}
+
+vigil_status vigil__agg_group(const vigil__agg *a, size_t i, vigil__pair_view *out)
+{
+    if (!a) return VIGIL_EINVAL;
+    return vigil__agg_group_buf(a, i, out, a->gbuf, a->gtmp);
+}
+

@@ -1,0 +1,614 @@
+/* hunt.c -- vigil_hunt(): files -> per-thread aggregators -> merged
+ * aggregate -> every detector -> filtered, de-duplicated, sorted findings.
+ *
+ * Input: log files (any format the readers take).  Output: vigil_findings
+ * and a summary.  Reading: each thread owns its readers and aggregator,
+ * files are handed out largest first, each thread sorts its pairs' points,
+ * then the aggregators are merged and finished.  Detection: the views are
+ * handed out in chunks to the same number of threads (detectors are pure
+ * functions).  Documented in docs/hunt.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "agg.h"
+
+#define MAX_THREADS 256          /* more never helps */
+#define PROGRESS_EVERY 65536     /* records between progress checks */
+#define DETECT_CHUNK 256         /* views per detection work unit */
+#define DETECT_FLOOR 0.05        /* detectors never emit below */
+#define STROBE_EXPLAINS 0.5      /* a strobe at least this strong drops the
+                                    same pair's beacon */
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- reading ----------------------------------------------------------------- */
+
+/* Shared by the reading threads; read-only after start except the atomics
+ * and what the locks guard. */
+typedef struct hunt_shared {
+    const char *const *files;     /* the caller's paths (borrowed) */
+    size_t *order;                /* file indices, largest first (owned) */
+    uint64_t *sizes;              /* on-disk size per file index (owned) */
+    size_t nfiles;                /* entries of files, order, sizes */
+    atomic_size_t next;           /* next position in order */
+    atomic_int stop;              /* a fatal error: workers finish */
+    const vigil_hunt_opts *opts;  /* the caller's options */
+    const vigil_allocator *alloc; /* for everything */
+    pthread_mutex_t diag_lock;    /* serialises opts->diag */
+    pthread_mutex_t progress_lock; /* serialises opts->progress */
+    atomic_size_t files_done;     /* progress counters */
+    atomic_uint_fast64_t records;
+    atomic_uint_fast64_t bytes_done;
+    uint64_t bytes_total;         /* sum of sizes */
+    double t0;                    /* start (monotonic seconds) */
+    atomic_llong last_progress_us; /* last progress call, microseconds
+                                     after t0 (atomic: read without the lock) */
+    double interval;              /* seconds between progress calls */
+} hunt_shared;
+
+/* One reading thread. */
+typedef struct hunt_worker {
+    hunt_shared *sh;              /* the hunt */
+    vigil__agg *agg;              /* its aggregator */
+    vigil_status status;          /* first fatal error */
+    uint64_t records;             /* records read */
+    uint64_t conn_records;        /* conn records aggregated */
+    uint64_t out_of_range;        /* outside since/until */
+    uint64_t skipped_by[VIGIL_SKIP__COUNT]; /* reader skips */
+    size_t unreadable;            /* files not readable */
+    size_t files_read;            /* files opened */
+    pthread_t tid;                /* its thread */
+    int started;                  /* tid is to be joined */
+} hunt_worker;
+
+static void emit(hunt_shared *sh, const vigil_diag *d)
+{
+    if (!sh->opts->diag) return;
+    pthread_mutex_lock(&sh->diag_lock);
+    sh->opts->diag(sh->opts->diag_user, d);
+    pthread_mutex_unlock(&sh->diag_lock);
+}
+
+static void worker_diag(void *user, const vigil_diag *d)
+{
+    hunt_worker *w = user;
+    if (d->kind == VIGIL_DIAG_SKIPPED && (unsigned)d->reason < VIGIL_SKIP__COUNT)
+        w->skipped_by[d->reason] += d->count;
+    emit(w->sh, d);
+}
+
+/* Calls the progress callback when the interval has passed (or `force`). */
+static void maybe_progress(hunt_shared *sh, int force, int done)
+{
+    if (!sh->opts->progress) return;
+    double t = now_s();
+    double last = (double)atomic_load(&sh->last_progress_us) / 1e6 + sh->t0;
+    if (!force && t - last < sh->interval) return;
+    if (force) pthread_mutex_lock(&sh->progress_lock);
+    else if (pthread_mutex_trylock(&sh->progress_lock) != 0) return;
+    last = (double)atomic_load(&sh->last_progress_us) / 1e6 + sh->t0;
+    if (force || t - last >= sh->interval) {
+        vigil_hunt_progress p = {
+            .files_done = atomic_load(&sh->files_done), .files_total = sh->nfiles,
+            .records = atomic_load(&sh->records), .bytes_done = atomic_load(&sh->bytes_done),
+            .bytes_total = sh->bytes_total, .elapsed = t - sh->t0, .done = done,
+        };
+        sh->opts->progress(sh->opts->progress_user, &p);
+        atomic_store(&sh->last_progress_us, (long long)((t - sh->t0) * 1e6));
+    }
+    pthread_mutex_unlock(&sh->progress_lock);
+}
+
+static void report_unreadable(hunt_worker *w, const char *file, const char *detail)
+{
+    w->unreadable++;
+    vigil_diag d = { .kind = VIGIL_DIAG_UNREADABLE, .reason = VIGIL_SKIP_NONE, .file = file,
+                     .line = 0, .count = 1, .log = NULL, .detail = detail };
+    emit(w->sh, &d);
+}
+
+static void hunt_file(hunt_worker *w, size_t fi)
+{
+    hunt_shared *sh = w->sh;
+    const char *path = sh->files[fi];
+    const vigil_hunt_opts *o = sh->opts;
+    vigil_reader_opts ro = { .alloc = sh->alloc, .diag = worker_diag, .diag_user = w };
+    vigil_reader *r = NULL;
+    errno = 0;
+    vigil_status rc = vigil_reader_open(&r, path, &ro);
+    int e = errno;
+    if (rc == VIGIL_ENOMEM) {
+        w->status = rc;
+        return;
+    }
+    if (rc == VIGIL_EFORMAT) {
+        vigil_diag d = { .kind = VIGIL_DIAG_SKIPPED, .reason = VIGIL_SKIP_UNKNOWN_LOG_TYPE,
+                         .file = path, .line = 0, .count = 1, .log = NULL,
+                         .detail = "not a log vigil reads" };
+        worker_diag(w, &d);
+        return;
+    }
+    if (rc != VIGIL_OK) {
+        report_unreadable(w, path, (rc == VIGIL_ENOENT || rc == VIGIL_EIO) && e ? strerror(e)
+                                                                              : vigil_strerror(rc));
+        return;
+    }
+    w->files_read++;
+    /* Counters in locals: the workers' structs sit side by side. */
+    uint64_t local = 0, records = 0, conns = 0, out_of_range = 0;
+    vigil__agg *agg = w->agg;
+    for (;;) {
+        const vigil_record *rec;
+        errno = 0;
+        rc = vigil_reader_next(r, &rec);
+        if (rc != VIGIL_OK || !rec) break;
+        records++;
+        if (++local == PROGRESS_EVERY) {
+            atomic_fetch_add(&sh->records, local);
+            local = 0;
+            maybe_progress(sh, 0, 0);
+            if (atomic_load(&sh->stop)) break;
+        }
+        if ((o->has_since && rec->ts < o->since) || (o->has_until && rec->ts >= o->until)) {
+            out_of_range++;
+            continue;
+        }
+        conns += rec->type == VIGIL_LOG_CONN;
+        rc = vigil__agg_add(agg, rec);
+        if (rc != VIGIL_OK) break;
+    }
+    w->records += records;
+    w->conn_records += conns;
+    w->out_of_range += out_of_range;
+    atomic_fetch_add(&sh->records, local);
+    e = errno;
+    vigil_reader_free(r);
+    if (rc == VIGIL_ENOMEM) {
+        w->status = rc;
+    } else if (rc != VIGIL_OK) {
+        report_unreadable(w, path, rc == VIGIL_EIO && e ? strerror(e) : vigil_strerror(rc));
+    }
+}
+
+static void *read_main(void *arg)
+{
+    hunt_worker *w = arg;
+    hunt_shared *sh = w->sh;
+    while (w->status == VIGIL_OK && !atomic_load(&sh->stop)) {
+        size_t k = atomic_fetch_add(&sh->next, 1);
+        if (k >= sh->nfiles) break;
+        hunt_file(w, sh->order[k]);
+        atomic_fetch_add(&sh->files_done, 1);
+        atomic_fetch_add(&sh->bytes_done, sh->sizes[sh->order[k]]);
+        maybe_progress(sh, 0, 0);
+    }
+    /* This thread's share of the sorting, before the (serial) merge. */
+    if (w->status == VIGIL_OK && !atomic_load(&sh->stop)) w->status = vigil__agg_sort(w->agg);
+    if (w->status != VIGIL_OK) atomic_store(&sh->stop, 1);
+    return NULL;
+}
+
+typedef struct sized_file {
+    size_t index;   /* position in the caller's array */
+    uint64_t size;  /* st_size, 0 when stat failed */
+} sized_file;
+
+static int cmp_size_desc(const void *a, const void *b)
+{
+    const sized_file *x = a, *y = b;
+    if (x->size != y->size) return x->size > y->size ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* ---- detection ---------------------------------------------------------------- */
+
+/* One detection thread. */
+typedef struct detect_worker {
+    const vigil__agg *agg;        /* the finished aggregate */
+    const vigil__detect_cfg *cfg; /* detector settings */
+    const vigil__peer_view *peers; /* for exfil */
+    atomic_size_t *next;          /* shared: next work unit */
+    size_t npairs, ngroups, nhosts, ndns, nnx; /* view counts */
+    vigil__conn_point *gbuf, *gtmp; /* group view buffers (owned) */
+    vigil_findings found;         /* its findings (owned until collected) */
+    vigil_status status;          /* first error */
+    pthread_t tid;                /* its thread */
+    int started;                  /* tid is to be joined */
+} detect_worker;
+
+static vigil_status detect_one(detect_worker *w, size_t i)
+{
+    vigil_status rc = VIGIL_OK;
+    vigil__pair_view pv;
+    if (i < w->npairs || i < w->npairs + w->ngroups) {
+        if (i < w->npairs) rc = vigil__agg_pair(w->agg, i, &pv);
+        else rc = vigil__agg_group_buf(w->agg, i - w->npairs, &pv, w->gbuf, w->gtmp);
+        if (rc == VIGIL_OK) rc = vigil__detect_beacon(&pv, w->cfg, &w->found);
+        if (rc == VIGIL_OK) rc = vigil__detect_longconn(&pv, w->cfg, &w->found);
+        if (rc == VIGIL_OK) rc = vigil__detect_strobe(&pv, w->cfg, &w->found);
+        if (rc == VIGIL_OK) rc = vigil__detect_rare(&pv, w->cfg, &w->found);
+        return rc;
+    }
+    i -= w->npairs + w->ngroups;
+    if (i < w->nhosts) {
+        vigil__host_view hv;
+        rc = vigil__agg_host(w->agg, i, &hv);
+        if (rc == VIGIL_OK) rc = vigil__detect_exfil(&hv, w->peers, w->cfg, &w->found);
+        return rc;
+    }
+    i -= w->nhosts;
+    if (i < w->ndns) {
+        vigil__dns_view dv;
+        rc = vigil__agg_dns(w->agg, i, &dv);
+        if (rc == VIGIL_OK) rc = vigil__detect_dns(&dv, w->cfg, &w->found);
+        return rc;
+    }
+    i -= w->ndns;
+    vigil__nx_view xv;
+    rc = vigil__agg_nx(w->agg, i, &xv);
+    if (rc == VIGIL_OK) rc = vigil__detect_dga(&xv, w->cfg, &w->found);
+    return rc;
+}
+
+static void *detect_main(void *arg)
+{
+    detect_worker *w = arg;
+    size_t total = w->npairs + w->ngroups + w->nhosts + w->ndns + w->nnx;
+    while (w->status == VIGIL_OK) {
+        size_t b = atomic_fetch_add(w->next, DETECT_CHUNK);
+        if (b >= total) break;
+        size_t e = b + DETECT_CHUNK < total ? b + DETECT_CHUNK : total;
+        for (size_t i = b; i < e && w->status == VIGIL_OK; i++) w->status = detect_one(w, i);
+    }
+    return NULL;
+}
+
+/* ---- de-duplication ------------------------------------------------------------- */
+
+typedef struct dedup_rec {
+    const vigil_finding *f;   /* the finding */
+    size_t idx;               /* its position */
+} dedup_rec;
+
+/* Orders by (kind, src, dport, proto, name): a group and its members are
+ * neighbours. */
+static int cmp_group_key(const void *x, const void *y)
+{
+    const vigil_finding *a = ((const dedup_rec *)x)->f, *b = ((const dedup_rec *)y)->f;
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+    int c = memcmp(a->src.b, b->src.b, 16);
+    if (c) return c;
+    if (a->dport != b->dport) return a->dport < b->dport ? -1 : 1;
+    if (a->proto != b->proto) return a->proto < b->proto ? -1 : 1;
+    c = strncmp(a->dst_name, b->dst_name, VIGIL_FINDING_NAME_LEN);
+    if (c) return c;
+    size_t i = ((const dedup_rec *)x)->idx, j = ((const dedup_rec *)y)->idx;
+    return i < j ? -1 : i > j;
+}
+
+static int same_group_key(const vigil_finding *a, const vigil_finding *b)
+{
+    return a->kind == b->kind && memcmp(a->src.b, b->src.b, 16) == 0 && a->dport == b->dport &&
+           a->proto == b->proto && strncmp(a->dst_name, b->dst_name, VIGIL_FINDING_NAME_LEN) == 0;
+}
+
+/* Orders by (src, dst, dport, proto, dst_count, kind): the same pair's
+ * findings of every kind are neighbours. */
+static int cmp_pair_key(const void *x, const void *y)
+{
+    const vigil_finding *a = ((const dedup_rec *)x)->f, *b = ((const dedup_rec *)y)->f;
+    int c = memcmp(a->src.b, b->src.b, 16);
+    if (c) return c;
+    c = memcmp(a->dst.b, b->dst.b, 16);
+    if (c) return c;
+    if (a->dport != b->dport) return a->dport < b->dport ? -1 : 1;
+    if (a->proto != b->proto) return a->proto < b->proto ? -1 : 1;
+    if (a->dst_count != b->dst_count) return a->dst_count < b->dst_count ? -1 : 1;
+    size_t i = ((const dedup_rec *)x)->idx, j = ((const dedup_rec *)y)->idx;
+    return i < j ? -1 : i > j;
+}
+
+static int same_pair_key(const vigil_finding *a, const vigil_finding *b)
+{
+    return memcmp(a->src.b, b->src.b, 16) == 0 && memcmp(a->dst.b, b->dst.b, 16) == 0 &&
+           a->dport == b->dport && a->proto == b->proto && a->dst_count == b->dst_count;
+}
+
+static int is_pairish(const vigil_finding *f)
+{
+    return f->kind == VIGIL_FIND_BEACON || f->kind == VIGIL_FIND_LONG_CONN ||
+           f->kind == VIGIL_FIND_STROBE || f->kind == VIGIL_FIND_RARE_DEST;
+}
+
+vigil_status vigil__findings_dedup(const vigil_findings *fs, unsigned char *drop,
+                                  const vigil_allocator *al)
+{
+    if (fs->n < 2) return VIGIL_OK;
+    dedup_rec *v = vigil__malloc(al, fs->n * sizeof *v);
+    if (!v) return VIGIL_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < fs->n; i++)
+        if (!drop[i] && is_pairish(&fs->v[i]) && fs->v[i].dst_name[0]) v[m++] = (dedup_rec){ &fs->v[i], i };
+    qsort(v, m, sizeof *v, cmp_group_key);
+    for (size_t i = 0; i < m;) {
+        size_t j = i + 1;
+        while (j < m && same_group_key(v[i].f, v[j].f)) j++;
+        double g = -1, p = -1;
+        for (size_t k = i; k < j; k++) {
+            double s = v[k].f->score;
+            if (v[k].f->dst_count > 1) { if (s > g) g = s; }
+            else if (s > p) p = s;
+        }
+        if (g >= 0 && p >= 0)
+            for (size_t k = i; k < j; k++)
+                if ((v[k].f->dst_count > 1) != (g >= p)) drop[v[k].idx] = 1;
+        i = j;
+    }
+    m = 0;
+    for (size_t i = 0; i < fs->n; i++)
+        if (!drop[i] && (fs->v[i].kind == VIGIL_FIND_BEACON || fs->v[i].kind == VIGIL_FIND_STROBE))
+            v[m++] = (dedup_rec){ &fs->v[i], i };
+    qsort(v, m, sizeof *v, cmp_pair_key);
+    for (size_t i = 0; i < m;) {
+        size_t j = i + 1;
+        while (j < m && same_pair_key(v[i].f, v[j].f)) j++;
+        double strobe = -1;
+        for (size_t k = i; k < j; k++)
+            if (v[k].f->kind == VIGIL_FIND_STROBE && v[k].f->score > strobe) strobe = v[k].f->score;
+        if (strobe >= STROBE_EXPLAINS)
+            for (size_t k = i; k < j; k++)
+                if (v[k].f->kind == VIGIL_FIND_BEACON) drop[v[k].idx] = 1;
+        i = j;
+    }
+    vigil__free(al, v);
+    return VIGIL_OK;
+}
+
+/* ---- the hunt ------------------------------------------------------------------- */
+
+static size_t thread_count(int threads)
+{
+    size_t n = threads > 0 ? (size_t)threads : 0;
+    if (n == 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 0 ? (size_t)c : 1;
+    }
+    return n > MAX_THREADS ? MAX_THREADS : n;
+}
+
+/* Reads every file into one finished aggregate (*out). */
+static vigil_status read_all(const char *const *files, size_t n, const vigil_hunt_opts *o,
+                             const vigil_netset *nets, const vigil_allocator *al, vigil__agg **out,
+                             vigil_hunt_summary *sum)
+{
+    *out = NULL;
+    size_t nthreads = thread_count(o->threads);
+    if (nthreads > n) nthreads = n ? n : 1;
+    hunt_shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.files = files;
+    sh.nfiles = n;
+    sh.opts = o;
+    sh.alloc = al;
+    sh.t0 = now_s();
+    atomic_init(&sh.last_progress_us, 0);
+    sh.interval = o->progress_interval > 0 ? o->progress_interval : 0.25;
+    atomic_init(&sh.next, 0);
+    atomic_init(&sh.stop, 0);
+    atomic_init(&sh.files_done, 0);
+    atomic_init(&sh.records, 0);
+    atomic_init(&sh.bytes_done, 0);
+    if (pthread_mutex_init(&sh.diag_lock, NULL) != 0) return VIGIL_ETHREAD;
+    if (pthread_mutex_init(&sh.progress_lock, NULL) != 0) {
+        pthread_mutex_destroy(&sh.diag_lock);
+        return VIGIL_ETHREAD;
+    }
+    vigil_status rc = VIGIL_ENOMEM;
+    hunt_worker *w = vigil__calloc(al, nthreads, sizeof *w);
+    sized_file *sized = n ? vigil__calloc(al, n, sizeof *sized) : NULL;
+    if (n) {
+        sh.order = vigil__calloc(al, n, sizeof *sh.order);
+        sh.sizes = vigil__calloc(al, n, sizeof *sh.sizes);
+    }
+    if (!w || (n && (!sized || !sh.order || !sh.sizes))) goto out;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        sized[i].index = i;
+        sized[i].size = files[i] && stat(files[i], &st) == 0 ? (uint64_t)st.st_size : 0;
+        sh.sizes[i] = sized[i].size;
+        sh.bytes_total += sized[i].size;
+    }
+    if (n) qsort(sized, n, sizeof *sized, cmp_size_desc);
+    for (size_t i = 0; i < n; i++) sh.order[i] = sized[i].index;
+    for (size_t i = 0; i < nthreads; i++) {
+        w[i].sh = &sh;
+        rc = vigil__agg_new(&w[i].agg, nets, al);
+        if (rc != VIGIL_OK) goto out;
+    }
+    /* The calling thread is worker 0; threads that cannot start leave
+     * their share to the others. */
+    for (size_t i = 1; i < nthreads; i++)
+        w[i].started = pthread_create(&w[i].tid, NULL, read_main, &w[i]) == 0;
+    read_main(&w[0]);
+    for (size_t i = 1; i < nthreads; i++)
+        if (w[i].started) pthread_join(w[i].tid, NULL);
+    maybe_progress(&sh, 1, 1);
+    rc = VIGIL_OK;
+    for (size_t i = 0; i < nthreads; i++) {
+        if (rc == VIGIL_OK && w[i].status != VIGIL_OK) rc = w[i].status;
+        sum->records += w[i].records;
+        sum->conn_records += w[i].conn_records;
+        sum->out_of_range += w[i].out_of_range;
+        sum->unreadable += w[i].unreadable;
+        sum->files_read += w[i].files_read;
+        for (int r = 0; r < VIGIL_SKIP__COUNT; r++) {
+            sum->skipped_by[r] += w[i].skipped_by[r];
+            sum->skipped += w[i].skipped_by[r];
+        }
+    }
+    double tm = now_s();
+    for (size_t i = 1; i < nthreads && rc == VIGIL_OK; i++) rc = vigil__agg_merge(w[0].agg, w[i].agg);
+    sum->read_s = now_s() - sh.t0;
+    sum->merge_s = now_s() - tm;
+    if (rc == VIGIL_OK) {
+        *out = w[0].agg;
+        w[0].agg = NULL;
+    }
+out:
+    if (w)
+        for (size_t i = 0; i < nthreads; i++) vigil__agg_free(w[i].agg);
+    vigil__free(al, w);
+    vigil__free(al, sized);
+    vigil__free(al, sh.order);
+    vigil__free(al, sh.sizes);
+    pthread_mutex_destroy(&sh.diag_lock);
+    pthread_mutex_destroy(&sh.progress_lock);
+    return rc;
+}
+
+/* Runs every detector over the finished aggregate into *found. */
+static vigil_status detect_all(const vigil__agg *agg, const vigil_hunt_opts *o,
+                               const vigil_allocator *al, vigil_findings *found)
+{
+    size_t nthreads = thread_count(o->threads);
+    vigil__detect_cfg cfg = { .min_score = o->min_score > DETECT_FLOOR ? o->min_score : DETECT_FLOOR,
+                              .min_conns = 4 };
+    vigil__peer_view peers;
+    vigil__agg_peers(agg, &peers);
+    atomic_size_t next;
+    atomic_init(&next, 0);
+    size_t gmax = vigil__agg_group_max_points(agg);
+    detect_worker *w = vigil__calloc(al, nthreads, sizeof *w);
+    if (!w) return VIGIL_ENOMEM;
+    vigil_status rc = VIGIL_OK;
+    for (size_t i = 0; i < nthreads; i++) {
+        w[i].agg = agg;
+        w[i].cfg = &cfg;
+        w[i].peers = &peers;
+        w[i].next = &next;
+        w[i].npairs = vigil__agg_pair_count(agg);
+        w[i].ngroups = vigil__agg_group_count(agg);
+        w[i].nhosts = vigil__agg_host_count(agg);
+        w[i].ndns = vigil__agg_dns_count(agg);
+        w[i].nnx = vigil__agg_nx_count(agg);
+        if (gmax) {
+            w[i].gbuf = vigil__malloc(al, gmax * sizeof *w[i].gbuf);
+            w[i].gtmp = vigil__malloc(al, gmax * sizeof *w[i].gtmp);
+            if (!w[i].gbuf || !w[i].gtmp) rc = VIGIL_ENOMEM;
+        } else {
+            /* No groups: any non-NULL buffer will do (never written). */
+            w[i].gbuf = w[i].gtmp = NULL;
+        }
+    }
+    if (rc == VIGIL_OK) {
+        for (size_t i = 1; i < nthreads; i++)
+            w[i].started = pthread_create(&w[i].tid, NULL, detect_main, &w[i]) == 0;
+        detect_main(&w[0]);
+        for (size_t i = 1; i < nthreads; i++)
+            if (w[i].started) pthread_join(w[i].tid, NULL);
+        for (size_t i = 0; i < nthreads; i++)
+            if (rc == VIGIL_OK && w[i].status != VIGIL_OK) rc = w[i].status;
+    }
+    for (size_t i = 0; i < nthreads; i++) {
+        for (size_t k = 0; k < w[i].found.n && rc == VIGIL_OK; k++)
+            rc = vigil_findings_push(found, &w[i].found.v[k]);
+        vigil_findings_free(&w[i].found);
+        vigil__free(al, w[i].gbuf);
+        vigil__free(al, w[i].gtmp);
+    }
+    vigil__free(al, w);
+    return rc;
+}
+
+vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opts *opts,
+                        vigil_findings *findings, vigil_hunt_summary *summary)
+{
+    vigil_hunt_summary sum;
+    memset(&sum, 0, sizeof sum);
+    if (summary) memset(summary, 0, sizeof *summary);
+    if (!findings || (n && !files)) return VIGIL_EINVAL;
+    memset(findings, 0, sizeof *findings);
+    vigil_hunt_opts o;
+    memset(&o, 0, sizeof o);
+    if (opts) o = *opts;
+    vigil_allocator al;
+    vigil__alloc_init(&al, o.alloc);
+    double t0 = now_s();
+    sum.files = n;
+    vigil_netset *own_nets = NULL;
+    const vigil_netset *nets = o.internal;
+    vigil__agg *agg = NULL;
+    unsigned char *drop = NULL;
+    vigil_findings found = { 0 };
+    vigil_status rc = VIGIL_OK;
+    if (!nets) {
+        rc = vigil_netset_new(&own_nets, &al);
+        if (rc == VIGIL_OK) rc = vigil_netset_add_private(own_nets);
+        if (rc != VIGIL_OK) goto out;
+        nets = own_nets;
+    }
+    rc = read_all(files, n, &o, nets, &al, &agg, &sum);
+    if (rc != VIGIL_OK) goto out;
+    double t1 = now_s();
+    rc = vigil__agg_finish(agg);
+    if (rc != VIGIL_OK) goto out;
+    sum.finish_s = now_s() - t1;
+    sum.pairs = vigil__agg_pair_count(agg);
+    sum.groups = vigil__agg_group_count(agg);
+    sum.hosts = vigil__agg_host_count(agg);
+    sum.dns_domains = vigil__agg_dns_count(agg);
+    vigil__agg_counts ac;
+    vigil__agg_counts_get(agg, &ac);
+    sum.conns_kept = ac.kept;
+    sum.inbound = ac.inbound;
+    sum.internal_only = ac.internal_only;
+    sum.external_only = ac.external_only;
+    sum.noise = ac.noise;
+    sum.first_ts = ac.first_ts;
+    sum.last_ts = ac.last_ts;
+    rc = detect_all(agg, &o, &al, &found);
+    if (rc != VIGIL_OK) goto out;
+    sum.findings_detected = found.n;
+    if (found.n) {
+        drop = vigil__calloc(&al, found.n, 1);
+        if (!drop) { rc = VIGIL_ENOMEM; goto out; }
+    }
+    for (size_t i = 0; i < found.n; i++) {
+        const vigil_finding *f = &found.v[i];
+        if (!(f->score >= o.min_score)) drop[i] = 1; /* NaN scores too */
+        else if (o.config && vigil_config_drops(o.config, f)) {
+            drop[i] = 1;
+            sum.findings_allowed++;
+        }
+    }
+    size_t before = 0;
+    for (size_t i = 0; i < found.n; i++) before += !drop[i];
+    rc = vigil__findings_dedup(&found, drop, &al);
+    if (rc != VIGIL_OK) goto out;
+    for (size_t i = 0; i < found.n && rc == VIGIL_OK; i++)
+        if (!drop[i]) rc = vigil_findings_push(findings, &found.v[i]);
+    if (rc != VIGIL_OK) goto out;
+    sum.findings_merged = before - findings->n;
+    vigil_findings_sort(findings);
+    sum.detect_s = now_s() - t1;
+out:
+    if (rc != VIGIL_OK) vigil_findings_free(findings);
+    vigil_findings_free(&found);
+    vigil__free(&al, drop);
+    vigil__agg_free(agg);
+    vigil_netset_free(own_nets);
+    sum.elapsed = now_s() - t0;
+    if (summary) *summary = sum;
+    return rc;
+}

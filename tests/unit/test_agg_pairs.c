@@ -1,0 +1,635 @@
+/* test_agg_pairs.c -- the hunt aggregator (agg_pairs.c, agg_dns.c,
+ * agg_hosts.c) on hand-written records. */
+#include <math.h>
+#include <stdlib.h>
+#include "test.h"
+#include "agg.h"
+
+/* ---- record builders ---------------------------------------------------------- */
+
+static vigil_addr A(const char *s)
+{
+    vigil_addr a;
+    memset(&a, 0, sizeof a);
+    if (!vigil_addr_parse(s, strlen(s), &a)) {
+        fprintf(stderr, "  bad test address %s\n", s);
+        vigil_test_failures++;
+    }
+    return a;
+}
+
+static vigil_str S(const char *s)
+{
+    vigil_str v = { s, s ? strlen(s) : 0 };
+    return v;
+}
+
+static vigil_record conn_rec(double ts, const char *o, const char *r, uint16_t dport,
+                             uint8_t proto, uint64_t ob, uint64_t rb, uint8_t state)
+{
+    vigil_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.type = VIGIL_LOG_CONN;
+    rec.path = "conn";
+    rec.file = "test";
+    rec.ts = ts;
+    vigil_conn *c = &rec.u.conn;
+    c->id.ts = ts;
+    c->id.orig_h = A(o);
+    c->id.resp_h = A(r);
+    c->id.orig_p = 50000;
+    c->id.resp_p = dport;
+    c->proto = proto;
+    c->conn_state = state;
+    c->local_orig = VIGIL_UNSET;
+    c->local_resp = VIGIL_UNSET;
+    c->present = VIGIL_CONN_HAS_DURATION | VIGIL_CONN_HAS_ORIG_BYTES | VIGIL_CONN_HAS_RESP_BYTES;
+    c->duration = 1.5;
+    c->orig_bytes = ob;
+    c->resp_bytes = rb;
+    return rec;
+}
+
+static vigil_record ssl_rec(double ts, const char *o, const char *r, const char *sni)
+{
+    vigil_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.type = VIGIL_LOG_SSL;
+    rec.path = "ssl";
+    rec.ts = ts;
+    rec.u.ssl.id.ts = ts;
+    rec.u.ssl.id.orig_h = A(o);
+    rec.u.ssl.id.resp_h = A(r);
+    rec.u.ssl.id.resp_p = 443;
+    rec.u.ssl.server_name = S(sni);
+    return rec;
+}
+
+static vigil_record http_rec(double ts, const char *o, const char *r, const char *host)
+{
+    vigil_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.type = VIGIL_LOG_HTTP;
+    rec.path = "http";
+    rec.ts = ts;
+    rec.u.http.id.ts = ts;
+    rec.u.http.id.orig_h = A(o);
+    rec.u.http.id.resp_h = A(r);
+    rec.u.http.id.resp_p = 80;
+    rec.u.http.host = S(host);
+    return rec;
+}
+
+static vigil_record dns_rec(double ts, const char *o, const char *query, uint16_t qtype,
+                            int rcode, const char *answers)
+{
+    vigil_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.type = VIGIL_LOG_DNS;
+    rec.path = "dns";
+    rec.ts = ts;
+    vigil_dns *d = &rec.u.dns;
+    d->id.ts = ts;
+    d->id.orig_h = A(o);
+    d->id.resp_h = A("10.0.0.2");
+    d->id.resp_p = 53;
+    d->proto = VIGIL_PROTO_UDP;
+    d->qtype = qtype;
+    d->rcode = rcode;
+    d->query = S(query);
+    d->answers = S(answers);
+    d->set_sep = ',';
+    return rec;
+}
+
+/* A fresh aggregator over the default private networks. */
+typedef struct fixture {
+    vigil_netset *nets;
+    vigil__agg *agg;
+} fixture;
+
+static void fx_init(fixture *fx)
+{
+    CHECK(vigil_netset_new(&fx->nets, NULL) == VIGIL_OK);
+    CHECK(vigil_netset_add_private(fx->nets) == VIGIL_OK);
+    CHECK(vigil__agg_new(&fx->agg, fx->nets, NULL) == VIGIL_OK);
+}
+
+static void fx_free(fixture *fx)
+{
+    vigil__agg_free(fx->agg);
+    vigil_netset_free(fx->nets);
+}
+
+static void add(vigil__agg *a, vigil_record r) { CHECK(vigil__agg_add(a, &r) == VIGIL_OK); }
+
+/* Index of the pair view (src, dst, dport), or -1. */
+static long find_pair(const vigil__agg *a, const char *src, const char *dst, uint16_t dport,
+                      vigil__pair_view *out)
+{
+    vigil_addr s = A(src), d = A(dst);
+    for (size_t i = 0; i < vigil__agg_pair_count(a); i++) {
+        vigil__pair_view v;
+        if (vigil__agg_pair(a, i, &v) != VIGIL_OK) return -1;
+        if (!memcmp(v.src.b, s.b, 16) && !memcmp(v.dst.b, d.b, 16) && v.dport == dport) {
+            if (out) *out = v;
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+TEST(agg_sides_and_noise)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    add(a, conn_rec(100, "10.0.0.5", "198.51.100.7", 443, VIGIL_PROTO_TCP, 10, 20, VIGIL_CS_SF));
+    add(a, conn_rec(101, "198.51.100.7", "10.0.0.5", 22, VIGIL_PROTO_TCP, 10, 20, VIGIL_CS_SF)); /* inbound */
+    add(a, conn_rec(102, "10.0.0.5", "10.0.0.9", 445, VIGIL_PROTO_TCP, 10, 20, VIGIL_CS_SF));    /* internal */
+    add(a, conn_rec(103, "198.51.100.7", "203.0.113.9", 80, VIGIL_PROTO_TCP, 1, 1, VIGIL_CS_SF)); /* transit */
+    static const char *const noise[] = { "127.0.0.1", "169.254.1.1", "224.0.0.251", "239.255.255.250",
+                                         "255.255.255.255", "0.0.0.0" };
+    for (size_t i = 0; i < sizeof noise / sizeof noise[0]; i++)
+        add(a, conn_rec(104, "10.0.0.5", noise[i], 5353, VIGIL_PROTO_UDP, 1, 0, VIGIL_CS_S0));
+    static const char *const noise6[] = { "::1", "fe80::1", "ff02::fb", "::" };
+    for (size_t i = 0; i < sizeof noise6 / sizeof noise6[0]; i++)
+        add(a, conn_rec(105, "fd00::5", noise6[i], 5353, VIGIL_PROTO_UDP, 1, 0, VIGIL_CS_S0));
+    /* A public source marked local by Zeek is internal. */
+    vigil_record lo = conn_rec(106, "147.32.83.234", "198.51.100.7", 443, VIGIL_PROTO_TCP, 5, 5, VIGIL_CS_SF);
+    lo.u.conn.local_orig = VIGIL_TRUE;
+    add(a, lo);
+    /* local_resp = T turns an outbound connection into internal -> internal. */
+    vigil_record lr = conn_rec(107, "10.0.0.5", "192.0.2.1", 443, VIGIL_PROTO_TCP, 5, 5, VIGIL_CS_SF);
+    lr.u.conn.local_resp = VIGIL_TRUE;
+    add(a, lr);
+    /* IPv6 ULA to a global address is a pair. */
+    add(a, conn_rec(108, "fd00::5", "2001:db8::7", 443, VIGIL_PROTO_TCP, 5, 5, VIGIL_CS_SF));
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    vigil__agg_counts ct;
+    vigil__agg_counts_get(a, &ct);
+    CHECK_EQ_U(ct.conns, 17);
+    CHECK_EQ_U(ct.kept, 3);
+    CHECK_EQ_U(ct.inbound, 1);
+    CHECK_EQ_U(ct.internal_only, 2);
+    CHECK_EQ_U(ct.external_only, 1);
+    CHECK_EQ_U(ct.noise, 10);
+    CHECK_EQ_U(vigil__agg_pair_count(a), 3);
+    vigil__pair_view v;
+    CHECK(find_pair(a, "10.0.0.5", "198.51.100.7", 443, &v) >= 0);
+    CHECK(find_pair(a, "147.32.83.234", "198.51.100.7", 443, NULL) >= 0);
+    CHECK(find_pair(a, "fd00::5", "2001:db8::7", 443, NULL) >= 0);
+    CHECK_EQ_U(v.prevalence, 2);       /* two internal hosts talk to it */
+    CHECK_EQ_U(v.internal_hosts, 3);   /* 10.0.0.5, 147.32.83.234, fd00::5 */
+    CHECK_EQ_U(vigil__agg_host_count(a), 3);
+    fx_free(&fx);
+}
+
+TEST(agg_points_sorted_and_sums)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    /* Out of order, across two UTC days and three hours. */
+    double ts[] = { 86400 * 3 + 7200 + 5, 86400 * 2 + 10, 86400 * 3 + 7200 + 1, 86400 * 2 + 3600 + 2, 86400 * 2 + 5 };
+    uint8_t st[] = { VIGIL_CS_REJ, VIGIL_CS_S0, VIGIL_CS_SF, VIGIL_CS_RSTR, VIGIL_CS_S1 };
+    uint64_t ob[] = { 0, 0, 100, 0, 7 };
+    for (int i = 0; i < 5; i++)
+        add(a, conn_rec(ts[i], "192.168.1.107", "66.63.168.35", 5888, VIGIL_PROTO_TCP, ob[i], ob[i] * 2, st[i]));
+    /* Same dst, other port and proto: other pairs. */
+    add(a, conn_rec(50, "192.168.1.107", "66.63.168.35", 5888, VIGIL_PROTO_UDP, 1, 1, VIGIL_CS_SF));
+    add(a, conn_rec(50, "192.168.1.107", "66.63.168.35", 80, VIGIL_PROTO_TCP, 1, 1, VIGIL_CS_SF));
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    CHECK_EQ_U(vigil__agg_pair_count(a), 3);
+    vigil__pair_view v;
+    long i = -1;
+    for (size_t k = 0; k < vigil__agg_pair_count(a); k++) {
+        CHECK(vigil__agg_pair(a, k, &v) == VIGIL_OK);
+        if (v.dport == 5888 && v.proto == VIGIL_PROTO_TCP) { i = (long)k; break; }
+    }
+    CHECK(i >= 0);
+    CHECK_EQ_U(v.n, 5);
+    for (size_t k = 1; k < v.n; k++) CHECK(v.pts[k - 1].ts <= v.pts[k].ts);
+    CHECK(v.pts[0].ts == 86400 * 2 + 5 && v.pts[0].orig_bytes == 7 && v.pts[0].resp_bytes == 14);
+    CHECK(v.first_ts == 86400 * 2 + 5);
+    CHECK(v.last_ts == 86400 * 3 + 7200 + 5);
+    CHECK_EQ_U(v.n_rej, 2); /* REJ, RSTR without data */
+    CHECK_EQ_U(v.n_s0, 1);
+    CHECK_EQ_U(v.n_ok, 2);  /* SF, S1 */
+    CHECK_EQ_U(v.bytes_out, 107);
+    CHECK_EQ_U(v.bytes_in, 214);
+    CHECK(fabs(v.dur_sum - 7.5) < 1e-9);
+    CHECK(fabs(v.dur_max - 1.5) < 1e-9);
+    CHECK(fabs(v.open_dur - 1.5) < 1e-9); /* the S1 one */
+    CHECK_EQ_U(v.days_present, 2);
+    CHECK_EQ_U(v.hours_present, 3);
+    CHECK(v.dst_first_seen == 50);
+    CHECK_EQ_U(v.dst_count, 1);
+    CHECK(!v.is_group);
+    CHECK(v.name == NULL);
+    /* Pairs come in (src, dst, dport, proto) order. */
+    vigil__pair_view p0, p1, p2;
+    CHECK(vigil__agg_pair(a, 0, &p0) == VIGIL_OK && vigil__agg_pair(a, 1, &p1) == VIGIL_OK &&
+          vigil__agg_pair(a, 2, &p2) == VIGIL_OK);
+    CHECK(p0.dport == 80 && p1.dport == 5888 && p1.proto == VIGIL_PROTO_TCP && p2.proto == VIGIL_PROTO_UDP);
+    CHECK(vigil__agg_pair(a, 3, &v) == VIGIL_EINVAL);
+    fx_free(&fx);
+}
+
+TEST(agg_names_and_groups)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    /* DNS names three rotating addresses; one host beacons to all three. */
+    add(a, dns_rec(10, "10.0.0.5", "C2.Example.NET.", 1, 0, "203.0.113.1,203.0.113.2,203.0.113.3"));
+    const char *rot[] = { "203.0.113.1", "203.0.113.2", "203.0.113.3" };
+    for (int i = 0; i < 12; i++)
+        add(a, conn_rec(1000 + 60 * i, "10.0.0.5", rot[i % 3 == 2 ? 2 : i % 2], 443, VIGIL_PROTO_TCP, 300, 900, VIGIL_CS_SF));
+    /* A second host talks to one of them: prevalence of the name is 2. */
+    add(a, conn_rec(2000, "10.0.0.6", "203.0.113.1", 443, VIGIL_PROTO_TCP, 1, 1, VIGIL_CS_SF));
+    /* SNI beats HTTP Host beats DNS for the pair's name. */
+    add(a, conn_rec(3000, "10.0.0.7", "198.51.100.20", 443, VIGIL_PROTO_TCP, 1, 1, VIGIL_CS_SF));
+    add(a, http_rec(3001, "10.0.0.7", "198.51.100.20", "www.Example.org:8080"));
+    add(a, ssl_rec(2999, "10.0.0.7", "198.51.100.20", "api.example.org"));
+    add(a, http_rec(3002, "10.0.0.7", "198.51.100.20", "198.51.100.20")); /* an address: not a name */
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    vigil__pair_view v;
+    CHECK(find_pair(a, "10.0.0.7", "198.51.100.20", 443, &v) >= 0);
+    CHECK_STR(v.name, "api.example.org");
+    CHECK(find_pair(a, "10.0.0.5", "203.0.113.2", 443, &v) >= 0);
+    CHECK_STR(v.name, "c2.example.net");
+    CHECK_EQ_U(vigil__agg_group_count(a), 1);
+    CHECK(vigil__agg_group(a, 0, &v) == VIGIL_OK);
+    CHECK(v.is_group);
+    CHECK_EQ_U(v.dst_count, 3);
+    CHECK_EQ_U(v.n, 12);
+    CHECK_STR(v.name, "c2.example.net");
+    char buf[VIGIL_ADDR_STRLEN];
+    CHECK_STR(vigil_addr_format(&v.dst, buf), "203.0.113.1"); /* most connections (5) */
+    CHECK_EQ_U(v.prevalence, 2);
+    for (size_t k = 1; k < v.n; k++) CHECK(v.pts[k - 1].ts < v.pts[k].ts);
+    CHECK(v.first_ts == 1000 && v.last_ts == 1000 + 60 * 11);
+    CHECK_EQ_U(v.bytes_out, 12 * 300);
+    CHECK_EQ_U(v.n_ok, 12);
+    /* The caller-buffer variant gives the same view. */
+    size_t gmax = vigil__agg_group_max_points(a);
+    CHECK_EQ_U(gmax, 12);
+    vigil__conn_point *b1 = calloc(gmax, sizeof *b1), *b2 = calloc(gmax, sizeof *b2);
+    vigil__pair_view w;
+    CHECK(vigil__agg_group_buf(a, 0, &w, b1, b2) == VIGIL_OK);
+    CHECK(w.n == v.n && memcmp(w.pts, v.pts, v.n * sizeof *v.pts) == 0 && w.pts == b1);
+    free(b1);
+    free(b2);
+    fx_free(&fx);
+}
+
+TEST(agg_prevalence_first_seen)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    add(a, conn_rec(500, "10.0.0.1", "198.51.100.1", 443, VIGIL_PROTO_TCP, 1, 1, VIGIL_CS_SF));
+    add(a, conn_rec(400, "10.0.0.2", "198.51.100.1", 443, VIGIL_PROTO_TCP, 1, 1, VIGIL_CS_SF));
+    add(a, conn_rec(300, "10.0.0.2", "198.51.100.1", 80, VIGIL_PROTO_TCP, 1, 1, VIGIL_CS_SF));
+    add(a, conn_rec(600, "10.0.0.3", "198.51.100.1", 443, VIGIL_PROTO_TCP, 1, 1, VIGIL_CS_SF));
+    add(a, conn_rec(700, "10.0.0.3", "198.51.100.2", 443, VIGIL_PROTO_TCP, 1, 1, VIGIL_CS_SF));
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    vigil__pair_view v;
+    CHECK(find_pair(a, "10.0.0.1", "198.51.100.1", 443, &v) >= 0);
+    CHECK_EQ_U(v.prevalence, 3); /* 10.0.0.2 counted once over two ports */
+    CHECK(v.dst_first_seen == 300);
+    CHECK_EQ_U(v.internal_hosts, 3);
+    CHECK(v.input_first_ts == 300 && v.input_last_ts == 700);
+    CHECK(find_pair(a, "10.0.0.3", "198.51.100.2", 443, &v) >= 0);
+    CHECK_EQ_U(v.prevalence, 1);
+    CHECK(v.dst_first_seen == 700);
+    fx_free(&fx);
+}
+
+TEST(agg_registered_domain)
+{
+    static const struct { const char *name, *domain; } cases[] = {
+        { "a.b.example.com", "example.com" },   { "example.com", "example.com" },
+        { "www.example.co.jp", "example.co.jp" }, { "x.y.example.ne.jp", "example.ne.jp" },
+        { "co.jp", "co.jp" },                   { "a.bbc.co.uk", "bbc.co.uk" },
+        { "x.y.z.gov.uk", "z.gov.uk" },         { "localhost", "localhost" },
+        { "www.example.de", "example.de" },     { "a.b.example.com.au", "example.com.au" },
+        { "evil.com.biz", "com.biz" },          { "x.example.edu.cn", "example.edu.cn" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *n = cases[i].name;
+        size_t off = vigil__registered_domain(n, strlen(n));
+        CHECK_STR(n + off, cases[i].domain);
+    }
+}
+
+TEST(agg_dns_view)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    add(a, dns_rec(30, "10.0.0.5", "aaaa.tunnel.example.co.jp", 16, 0, NULL));
+    add(a, dns_rec(10, "10.0.0.5", "abcdefgh.tunnel.example.co.jp", 16, 0, NULL));
+    add(a, dns_rec(20, "10.0.0.5", "aaaa.tunnel.example.co.jp", 1, 3, NULL));
+    add(a, dns_rec(40, "10.0.0.5", "example.co.jp", 1, 0, NULL));
+    add(a, dns_rec(50, "10.0.0.6", "www.example.co.jp", 1, 0, NULL));
+    add(a, dns_rec(60, "198.51.100.9", "www.example.co.jp", 1, 0, NULL)); /* external: no entry */
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    CHECK_EQ_U(vigil__agg_dns_count(a), 2);
+    vigil__dns_view d;
+    CHECK(vigil__agg_dns(a, 0, &d) == VIGIL_OK);
+    char buf[VIGIL_ADDR_STRLEN];
+    CHECK_STR(vigil_addr_format(&d.src, buf), "10.0.0.5");
+    CHECK_STR(d.domain, "example.co.jp");
+    CHECK_EQ_U(d.queries, 4);
+    CHECK_EQ_U(d.unique_names, 3);
+    CHECK_EQ_U(d.txt_queries, 2);
+    CHECK_EQ_U(d.nxdomain, 1);
+    CHECK_EQ_U(d.max_label_len, 8);
+    /* Parts below the domain: "aaaa.tunnel" (11) x2, "abcdefgh.tunnel" (15). */
+    CHECK(fabs(d.mean_label_len - (11.0 + 11 + 15) / 3) < 1e-9);
+    CHECK(d.mean_entropy > 1.0 && d.mean_entropy < 4.0);
+    CHECK_EQ_U(d.nts, 4);
+    CHECK(d.ts[0] == 10 && d.ts[1] == 20 && d.ts[2] == 30 && d.ts[3] == 40);
+    CHECK(d.first_ts == 10 && d.last_ts == 40);
+    CHECK_EQ_U(d.prevalence, 2);
+    fx_free(&fx);
+}
+
+TEST(agg_nx_windows)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    char name[64];
+    /* 10 distinct failures in 2 minutes (one repeated), 5 more an hour later. */
+    for (int i = 0; i < 10; i++) {
+        snprintf(name, sizeof name, "q%dxz.dga%d.com", i, i % 4);
+        add(a, dns_rec(1000 + 12 * i, "10.0.0.5", name, 1, 3, NULL));
+    }
+    add(a, dns_rec(1005, "10.0.0.5", "q0xz.dga0.com", 1, 3, NULL));
+    for (int i = 0; i < 5; i++) {
+        snprintf(name, sizeof name, "late%d.dga9.net", i);
+        add(a, dns_rec(5000 + 100 * i, "10.0.0.5", name, 1, 3, NULL));
+    }
+    add(a, dns_rec(999, "10.0.0.5", "ok.example.com", 1, 0, NULL));
+    add(a, dns_rec(999, "10.0.0.6", "nx.example.com", 1, 3, NULL));
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    CHECK_EQ_U(vigil__agg_nx_count(a), 2);
+    vigil__nx_view x;
+    CHECK(vigil__agg_nx(a, 0, &x) == VIGIL_OK);
+    CHECK_EQ_U(x.nx_names, 15);
+    CHECK_EQ_U(x.nx_max_window, 10);
+    CHECK_EQ_U(x.nx_domains, 5); /* dga0..dga3 .com, dga9.net */
+    CHECK(x.first_ts == 1000 && x.last_ts == 5400);
+    CHECK_STR(x.example, "q0xz.dga0.com");
+    CHECK(vigil__agg_nx(a, 1, &x) == VIGIL_OK);
+    CHECK_EQ_U(x.nx_names, 1);
+    CHECK_STR(x.example, "nx.example.com");
+    fx_free(&fx);
+}
+
+TEST(agg_hosts_days_and_top)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    double d0 = 86400 * 100;
+    add(a, conn_rec(d0 + 10, "10.0.0.1", "198.51.100.1", 443, VIGIL_PROTO_TCP, 1000, 5, VIGIL_CS_SF));
+    add(a, conn_rec(d0 + 86400 + 10, "10.0.0.1", "198.51.100.1", 443, VIGIL_PROTO_TCP, 2000, 5, VIGIL_CS_SF));
+    /* 6 GB in one connection (beyond a point's 32 bits) + 1 GB on port 80. */
+    add(a, conn_rec(d0 + 86400 + 500, "10.0.0.1", "198.51.100.9", 8443, VIGIL_PROTO_TCP, 6000000000ULL, 5, VIGIL_CS_SF));
+    add(a, conn_rec(d0 + 86400 + 900, "10.0.0.1", "198.51.100.9", 80, VIGIL_PROTO_TCP, 1000000000ULL, 5, VIGIL_CS_SF));
+    add(a, conn_rec(d0 + 20, "10.0.0.2", "198.51.100.1", 443, VIGIL_PROTO_TCP, 3000, 5, VIGIL_CS_SF));
+    add(a, conn_rec(d0 + 30, "10.0.0.3", "198.51.100.1", 443, VIGIL_PROTO_TCP, 0, 0, VIGIL_CS_S0));
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    CHECK_EQ_U(vigil__agg_host_count(a), 3);
+    vigil__host_view h;
+    CHECK(vigil__agg_host(a, 0, &h) == VIGIL_OK);
+    char buf[VIGIL_ADDR_STRLEN];
+    CHECK_STR(vigil_addr_format(&h.host, buf), "10.0.0.1");
+    CHECK_EQ_U(h.ndays, 2);
+    CHECK(h.input_first_day == d0);
+    CHECK_EQ_U(h.bytes_out_by_day[0], 1000);
+    CHECK_EQ_U(h.bytes_out_by_day[1], 2000 + 6000000000ULL + 1000000000ULL);
+    CHECK_STR(vigil_addr_format(&h.top_dst, buf), "198.51.100.9");
+    CHECK_EQ_U(h.top_bytes, 7000000000ULL);
+    CHECK_EQ_U(h.top_dport, 8443);
+    CHECK(h.top_day == d0 + 86400);
+    CHECK(h.top_first_ts == d0 + 86400 + 500 && h.top_last_ts == d0 + 86400 + 900);
+    CHECK_EQ_U(h.top_dst_prevalence, 1);
+    CHECK(vigil__agg_host(a, 2, &h) == VIGIL_OK);
+    CHECK_EQ_U(h.top_bytes, 0); /* 10.0.0.3 sent nothing */
+    vigil__peer_view p;
+    vigil__agg_peers(a, &p);
+    /* Active host-days: 1000, 7000002000, 3000 -> median 3000. */
+    CHECK_EQ_U(p.hosts, 3);
+    CHECK(p.median_day_out == 3000);
+    CHECK(p.p99_day_out == 7000002000.0);
+    CHECK(p.mad_day_out == 2000);
+    fx_free(&fx);
+}
+
+/* A mixed workload: conns (some out of order, some huge), names, DNS, NX. */
+static void workload(vigil__agg **aggs, size_t naggs, int *ok)
+{
+    static const char *const srcs[] = { "10.0.0.1", "10.0.0.2", "192.168.5.5", "fd00::9" };
+    static const char *const dsts[] = { "198.51.100.1", "198.51.100.2", "203.0.113.7", "2001:db8::1" };
+    size_t k = 0;
+    for (int i = 0; i < 400; i++) {
+        double ts = 1000 + ((i * 7919) % 400) * 37.5;
+        const char *s = srcs[i % 4], *d = dsts[(i / 3) % 4];
+        vigil_record r = conn_rec(ts, s, d, (uint16_t)(i % 5 == 0 ? 80 : 443), VIGIL_PROTO_TCP,
+                                  i == 17 ? 5000000000ULL : (uint64_t)(100 + i), 50, i % 7 ? VIGIL_CS_SF : VIGIL_CS_REJ);
+        if (vigil__agg_add(aggs[k++ % naggs], &r) != VIGIL_OK) *ok = 0;
+        if (i % 10 == 0) {
+            char q[64];
+            snprintf(q, sizeof q, "n%d.sub.example.com", i % 30);
+            vigil_record dr = dns_rec(ts, s, q, i % 20 == 0 ? 16 : 1, i % 3 == 0 ? 3 : 0,
+                                      "198.51.100.1,198.51.100.2");
+            if (vigil__agg_add(aggs[k++ % naggs], &dr) != VIGIL_OK) *ok = 0;
+            vigil_record sr = ssl_rec(ts, s, "203.0.113.7", i % 20 ? "b.example.net" : "a.example.net");
+            if (vigil__agg_add(aggs[k++ % naggs], &sr) != VIGIL_OK) *ok = 0;
+        }
+    }
+}
+
+static int same_pair_view(const vigil__pair_view *x, const vigil__pair_view *y)
+{
+    if (memcmp(x->src.b, y->src.b, 16) || memcmp(x->dst.b, y->dst.b, 16)) return 0;
+    if ((x->name == NULL) != (y->name == NULL) || (x->name && strcmp(x->name, y->name))) return 0;
+    if (x->n != y->n || x->dport != y->dport || x->proto != y->proto || x->dst_count != y->dst_count) return 0;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->pts[i].ts != y->pts[i].ts) return 0;
+    return x->first_ts == y->first_ts && x->last_ts == y->last_ts && x->bytes_out == y->bytes_out &&
+           x->bytes_in == y->bytes_in && x->n_rej == y->n_rej && x->n_ok == y->n_ok &&
+           x->prevalence == y->prevalence && x->days_present == y->days_present &&
+           x->hours_present == y->hours_present && x->dst_first_seen == y->dst_first_seen &&
+           x->internal_hosts == y->internal_hosts && fabs(x->dur_sum - y->dur_sum) < 1e-6;
+}
+
+TEST(agg_merge_equals_one)
+{
+    fixture one, b, c;
+    fx_init(&one);
+    fx_init(&b);
+    fx_init(&c);
+    int ok = 1;
+    workload(&one.agg, 1, &ok);
+    vigil__agg *two[2] = { b.agg, c.agg };
+    workload(two, 2, &ok);
+    CHECK(ok);
+    CHECK(vigil__agg_sort(c.agg) == VIGIL_OK); /* one side sorted, one not */
+    CHECK(vigil__agg_merge(b.agg, c.agg) == VIGIL_OK);
+    CHECK(vigil__agg_merge(b.agg, b.agg) == VIGIL_EINVAL);
+    CHECK(vigil__agg_finish(one.agg) == VIGIL_OK);
+    CHECK(vigil__agg_finish(b.agg) == VIGIL_OK);
+    CHECK(vigil__agg_finish(c.agg) == VIGIL_OK); /* emptied by the merge */
+    CHECK_EQ_U(vigil__agg_pair_count(c.agg), 0);
+    vigil__agg *x = one.agg, *y = b.agg;
+    CHECK_EQ_U(vigil__agg_pair_count(x), vigil__agg_pair_count(y));
+    CHECK(vigil__agg_pair_count(x) > 10);
+    for (size_t i = 0; i < vigil__agg_pair_count(x); i++) {
+        vigil__pair_view p, q;
+        CHECK(vigil__agg_pair(x, i, &p) == VIGIL_OK && vigil__agg_pair(y, i, &q) == VIGIL_OK);
+        CHECK(same_pair_view(&p, &q));
+    }
+    CHECK_EQ_U(vigil__agg_group_count(x), vigil__agg_group_count(y));
+    CHECK(vigil__agg_group_count(x) >= 1);
+    for (size_t i = 0; i < vigil__agg_group_count(x); i++) {
+        vigil__pair_view p, q;
+        CHECK(vigil__agg_group(x, i, &p) == VIGIL_OK && vigil__agg_group(y, i, &q) == VIGIL_OK);
+        CHECK(same_pair_view(&p, &q));
+    }
+    CHECK_EQ_U(vigil__agg_host_count(x), vigil__agg_host_count(y));
+    for (size_t i = 0; i < vigil__agg_host_count(x); i++) {
+        vigil__host_view p, q;
+        CHECK(vigil__agg_host(x, i, &p) == VIGIL_OK && vigil__agg_host(y, i, &q) == VIGIL_OK);
+        CHECK(p.ndays == q.ndays && !memcmp(p.bytes_out_by_day, q.bytes_out_by_day, p.ndays * 8));
+        CHECK(p.top_bytes == q.top_bytes && !memcmp(p.top_dst.b, q.top_dst.b, 16));
+    }
+    CHECK_EQ_U(vigil__agg_dns_count(x), vigil__agg_dns_count(y));
+    for (size_t i = 0; i < vigil__agg_dns_count(x); i++) {
+        vigil__dns_view p, q;
+        CHECK(vigil__agg_dns(x, i, &p) == VIGIL_OK && vigil__agg_dns(y, i, &q) == VIGIL_OK);
+        CHECK(p.queries == q.queries && p.unique_names == q.unique_names && p.nxdomain == q.nxdomain &&
+              p.txt_queries == q.txt_queries && p.nts == q.nts && !strcmp(p.domain, q.domain) &&
+              !memcmp(p.ts, q.ts, p.nts * sizeof *p.ts) && p.prevalence == q.prevalence);
+    }
+    CHECK_EQ_U(vigil__agg_nx_count(x), vigil__agg_nx_count(y));
+    for (size_t i = 0; i < vigil__agg_nx_count(x); i++) {
+        vigil__nx_view p, q;
+        CHECK(vigil__agg_nx(x, i, &p) == VIGIL_OK && vigil__agg_nx(y, i, &q) == VIGIL_OK);
+        CHECK(p.nx_names == q.nx_names && p.nx_max_window == q.nx_max_window &&
+              p.nx_domains == q.nx_domains && !strcmp(p.example, q.example));
+    }
+    vigil__peer_view pp, pq;
+    vigil__agg_peers(x, &pp);
+    vigil__agg_peers(y, &pq);
+    CHECK(pp.median_day_out == pq.median_day_out && pp.hosts == pq.hosts);
+    fx_free(&one);
+    fx_free(&b);
+    fx_free(&c);
+}
+
+/* ---- allocation failure ---------------------------------------------------------- */
+
+typedef struct fail_alloc {
+    long fail_at;  /* which allocation fails (1-based); 0: none */
+    long calls;    /* allocations so far */
+    long live;     /* blocks not freed */
+} fail_alloc;
+
+static void *fa_malloc(void *u, size_t n)
+{
+    fail_alloc *f = u;
+    if (++f->calls == f->fail_at) return NULL;
+    void *p = malloc(n ? n : 1);
+    if (p) f->live++;
+    return p;
+}
+
+static void *fa_realloc(void *u, void *p, size_t n)
+{
+    fail_alloc *f = u;
+    if (++f->calls == f->fail_at) return NULL;
+    void *q = realloc(p, n ? n : 1);
+    if (q && !p) f->live++;
+    return q;
+}
+
+static void fa_free(void *u, void *p)
+{
+    fail_alloc *f = u;
+    if (p) f->live--;
+    free(p);
+}
+
+/* new x2, workload, sort, merge, finish, every view. */
+static vigil_status alloc_workload(const vigil_allocator *al, const vigil_netset *nets)
+{
+    vigil__agg *x = NULL, *y = NULL;
+    vigil_status rc = vigil__agg_new(&x, nets, al);
+    if (rc == VIGIL_OK) rc = vigil__agg_new(&y, nets, al);
+    if (rc == VIGIL_OK) {
+        int ok = 1;
+        vigil__agg *two[2] = { x, y };
+        /* workload() records CHECK failures: run it through a status. */
+        static const char *const srcs[] = { "10.0.0.1", "10.0.0.2" };
+        for (int i = 0; i < 60 && rc == VIGIL_OK; i++) {
+            vigil_record r = conn_rec(1000 + ((i * 31) % 60) * 50.0, srcs[i % 2],
+                                      i % 3 ? "198.51.100.1" : "198.51.100.2", 443, VIGIL_PROTO_TCP,
+                                      i == 5 ? 5000000000ULL : 10, 10, VIGIL_CS_SF);
+            rc = vigil__agg_add(two[i % 2], &r);
+            if (rc == VIGIL_OK && i % 6 == 0) {
+                vigil_record d = dns_rec(1000 + i, srcs[i % 2], i % 12 ? "a.example.com" : "b.example.com",
+                                         16, 3, "198.51.100.1,198.51.100.2");
+                rc = vigil__agg_add(two[(i / 6) % 2], &d);
+            }
+            if (rc == VIGIL_OK && i % 10 == 0) {
+                vigil_record s = ssl_rec(1000 + i, srcs[i % 2], "198.51.100.1", "sni.example.com");
+                rc = vigil__agg_add(two[i % 2], &s);
+            }
+        }
+        (void)ok;
+    }
+    if (rc == VIGIL_OK) rc = vigil__agg_sort(y);
+    if (rc == VIGIL_OK) rc = vigil__agg_merge(x, y);
+    if (rc == VIGIL_OK) rc = vigil__agg_finish(x);
+    if (rc == VIGIL_OK) {
+        vigil__pair_view v;
+        for (size_t i = 0; i < vigil__agg_group_count(x); i++) vigil__agg_group(x, i, &v);
+    }
+    vigil__agg_free(x);
+    vigil__agg_free(y);
+    return rc;
+}
+
+TEST(agg_alloc_failure_clean)
+{
+    vigil_netset *nets = NULL;
+    CHECK(vigil_netset_new(&nets, NULL) == VIGIL_OK);
+    CHECK(vigil_netset_add_private(nets) == VIGIL_OK);
+    fail_alloc probe = { 0, 0, 0 };
+    vigil_allocator pa = { fa_malloc, fa_realloc, fa_free, &probe };
+    CHECK(alloc_workload(&pa, nets) == VIGIL_OK);
+    CHECK_EQ_U(probe.live, 0);
+    CHECK(probe.calls > 20);
+    for (long n = 1; n <= probe.calls; n++) {
+        fail_alloc f = { n, 0, 0 };
+        vigil_allocator a = { fa_malloc, fa_realloc, fa_free, &f };
+        vigil_status rc = alloc_workload(&a, nets);
+        if (rc != VIGIL_ENOMEM) {
+            fprintf(stderr, "  failing allocation %ld of %ld: status %d\n", n, probe.calls, (int)rc);
+            vigil_test_failures++;
+        }
+        if (f.live != 0) {
+            fprintf(stderr, "  failing allocation %ld leaked %ld blocks\n", n, f.live);
+            vigil_test_failures++;
+        }
+    }
+    vigil_netset_free(nets);
+}
