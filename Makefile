@@ -34,7 +34,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%_replay)
 .PHONY: all lib cli tests test demo bench fuzz eval deps clean check-build fuzz-replay
 all: $(BUILD)/libvigil.a $(BUILD)/vigil
 
-$(BUILD)/%.o: %.c $(wildcard include/vigil/*.h) $(wildcard lib/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/vigil/*.h) $(wildcard lib/*.h) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 

@@ -230,6 +230,50 @@ static vigil_status name_answers(vigil__agg *a, const vigil_dns *d, const char *
     return VIGIL_OK;
 }
 
+/* Applies one queued query to entry ei. */
+static vigil_status apply_query(vigil__agg *a, uint32_t ei, const vigil__ag_dnspend *q)
+{
+    vigil_status rc = ts_push(a, &a->dns[ei], q->ts);
+    if (rc == VIGIL_OK) rc = qname_add(a, ei, q->h);
+    if (rc != VIGIL_OK) return rc;
+    vigil__ag_dns *e = &a->dns[ei];
+    if (e->queries == 0 || q->ts < e->first_ts) e->first_ts = q->ts;
+    if (e->queries == 0 || q->ts > e->last_ts) e->last_ts = q->ts;
+    e->queries++;
+    e->txt += q->txt;
+    e->nx += q->nx;
+    if (q->has_sub) {
+        e->nsub++;
+        e->sum_len += q->sub_len;
+        e->sum_ent += q->ent;
+        if (q->max_label > e->max_label) e->max_label = q->max_label;
+    }
+    return VIGIL_OK;
+}
+
+/* Resolves the queue: entries are looked up (their slots were prefetched
+ * when queued), then entries and time arrays are prefetched for the whole
+ * batch before any is written, so the cache misses overlap. */
+vigil_status vigil__agg_flush_dns(vigil__agg *a)
+{
+    size_t n = a->ndpend;
+    uint32_t ei[VIGIL__AGG_BATCH];
+    vigil_status rc = VIGIL_OK;
+    size_t done = 0;
+    for (; done < n; done++) {
+        rc = dns_get(a, a->dpend[done].src, a->dpend[done].domain, &ei[done]);
+        if (rc != VIGIL_OK) break;
+        __builtin_prefetch(&a->dns[ei[done]], 1);
+    }
+    for (size_t i = 0; i < done; i++) {
+        const vigil__ag_dns *e = &a->dns[ei[i]];
+        if (e->ts && e->nts < e->cap) __builtin_prefetch(e->ts + e->nts, 1);
+    }
+    for (size_t i = 0; i < done && rc == VIGIL_OK; i++) rc = apply_query(a, ei[i], &a->dpend[i]);
+    a->ndpend = 0;
+    return rc;
+}
+
 vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
 {
     const vigil_dns *d = &rec->u.dns;
@@ -245,38 +289,39 @@ vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
     uint8_t fl = a->addrs[src].flags;
     if (!(fl & VIGIL__ADDR_INTERNAL) || (fl & VIGIL__ADDR_NOISE)) return VIGIL_OK;
     size_t off = vigil__registered_domain(name, n);
-    uint32_t dom, ei;
+    uint32_t dom;
     rc = vigil__str_intern(&a->alloc, &a->names, name + off, n - off, &dom);
-    if (rc == VIGIL_OK) rc = dns_get(a, src, dom, &ei);
-    if (rc != VIGIL_OK) return rc;
-    vigil__ag_dns *e = &a->dns[ei];
-    rc = ts_push(a, e, rec->ts);
     if (rc != VIGIL_OK) return rc;
     uint64_t h = vigil__hash_bytes(name, n);
-    rc = qname_add(a, ei, h);
-    if (rc != VIGIL_OK) return rc;
-    e = &a->dns[ei];
-    if (e->queries == 0 || rec->ts < e->first_ts) e->first_ts = rec->ts;
-    if (e->queries == 0 || rec->ts > e->last_ts) e->last_ts = rec->ts;
-    e->queries++;
-    if (d->qtype == QTYPE_TXT) e->txt++;
+    /* Queue it; the record is borrowed, so the name's figures are
+     * computed now. */
+    vigil__ag_dnspend *q = &a->dpend[a->ndpend++];
+    memset(q, 0, sizeof *q);
+    q->src = src;
+    q->domain = dom;
+    q->ts = rec->ts;
+    q->h = h;
+    q->txt = d->qtype == QTYPE_TXT;
+    q->nx = d->rcode == RCODE_NXDOMAIN;
     if (off > 1) {
         size_t sub = off - 1; /* the part below the domain, without its dot */
-        e->nsub++;
-        e->sum_len += (double)sub;
-        e->sum_ent += entropy(name, sub);
+        q->has_sub = 1;
+        q->sub_len = (double)sub;
+        q->ent = entropy(name, sub);
         size_t run = 0;
         for (size_t i = 0; i <= sub; i++) {
             if (i == sub || name[i] == '.') {
-                if (run > e->max_label) e->max_label = (uint32_t)run;
+                if (run > q->max_label) q->max_label = (uint32_t)run;
                 run = 0;
             } else {
                 run++;
             }
         }
     }
+    dns_key k = { src, dom };
+    q->tag = dns_tag(&k);
+    if (a->dns_idx.mask) __builtin_prefetch(&a->dns_idx.slot[q->tag & a->dns_idx.mask]);
     if (d->rcode == RCODE_NXDOMAIN) {
-        e->nx++;
         uint32_t xi;
         rc = nx_get(a, src, &xi);
         vigil__ag_nxev ev = { rec->ts, h, dom };
@@ -290,6 +335,7 @@ vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
             }
         }
     }
+    if (rc == VIGIL_OK && a->ndpend == VIGIL__AGG_BATCH) rc = vigil__agg_flush_dns(a);
     return rc;
 }
 
@@ -480,7 +526,8 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     }
     if (a->ndns) {
         /* Entries are unique per (domain, src): one count per entry. */
-        for (size_t i = 0; i < a->ndns; i++) prev[keys[i] >> 32]++;
+        for (size_t i = 0; i < a->ndns; i++)
+            if (!(a->addrs[a->dns[i].src].flags & VIGIL__ADDR_RESOLVER)) prev[keys[i] >> 32]++;
         for (size_t i = 0; i < a->ndns; i++) a->dns[i].prevalence = prev[a->dns[i].domain];
         qsort(rr, a->ndns, sizeof *rr, cmp_rank_rec);
         for (size_t i = 0; i < a->ndns; i++) a->dns_order[i] = rr[i].idx;

@@ -211,6 +211,13 @@ vigil_status vigil__agg_finish_hosts(vigil__agg *a, const uint32_t *arank)
         }
         hi_++;
     }
+    /* The population: most hosts active on any one day. */
+    a->daily_hosts = 0;
+    for (size_t d = 0; d < a->ndays; d++) {
+        uint32_t active = 0;
+        for (size_t h = 0; h < nh; h++) active += a->host_days[h * a->ndays + d] != 0;
+        if (active > a->daily_hosts) a->daily_hosts = active;
+    }
     /* Peers: active host-days. */
     size_t nv = 0;
     for (size_t i = 0; i < nh * a->ndays; i++)
@@ -248,6 +255,7 @@ void vigil__agg_free_hosts(vigil__agg *a)
     a->hosts = NULL;
     a->host_days = NULL;
     a->nhosts = 0;
+    a->daily_hosts = 0;
 }
 
 /* ---- views ------------------------------------------------------------------- */

@@ -105,7 +105,11 @@ enum {
     VIGIL__ADDR_INTERNAL = 1, /* inside the internal netset */
     VIGIL__ADDR_NOISE = 2,    /* loopback, link-local, multicast, broadcast,
                                  unspecified: never a pair end */
-    VIGIL__ADDR_SRC = 4       /* finish: the source of an outbound pair */
+    VIGIL__ADDR_SRC = 4,      /* finish: the source of an outbound pair */
+    VIGIL__ADDR_RESOLVER = 8  /* answers DNS for other internal hosts: its
+                                 upstream queries relay theirs, so it does
+                                 not count as one more host querying a
+                                 domain (prevalence) */
 };
 
 /* One interned address.  The netset and noise verdicts are computed once,
@@ -223,6 +227,33 @@ typedef struct vigil__ag_host {
     double top_first_ts, top_last_ts; /* its contact span within the day */
 } vigil__ag_host;
 
+/* A kept connection waiting in the batch (see add_conn in agg_pairs.c). */
+typedef struct vigil__ag_pending {
+    uint32_t src, dst;     /* address ids */
+    uint16_t dport;        /* port */
+    uint8_t proto;         /* vigil_proto */
+    uint8_t state;         /* vigil_conn_state */
+    uint32_t tag;          /* the pair key's hash tag */
+    uint32_t has_dur;      /* duration was set */
+    double ts, duration;   /* start, seconds */
+    uint64_t ob, rb;       /* originator / responder bytes */
+} vigil__ag_pending;
+
+#define VIGIL__AGG_BATCH 16 /* kept connections resolved together */
+
+/* A DNS query waiting in the batch (agg_dns.c): what it adds to its
+ * (host, domain) entry, computed when it was queued. */
+typedef struct vigil__ag_dnspend {
+    uint32_t src, domain;  /* the entry's key */
+    uint32_t tag;          /* its hash tag */
+    uint8_t txt, nx;       /* qtype TXT / rcode NXDOMAIN */
+    uint8_t has_sub;       /* a part below the domain */
+    uint32_t max_label;    /* longest label below the domain */
+    double sub_len, ent;   /* that part's length and entropy */
+    double ts;             /* query time */
+    uint64_t h;            /* hash of the full name */
+} vigil__ag_dnspend;
+
 struct vigil__agg {
     vigil_allocator alloc;        /* for everything below */
     const vigil_netset *internal; /* borrowed */
@@ -234,6 +265,10 @@ struct vigil__agg {
 
     vigil__strtab names;          /* host names and domains */
 
+    vigil__ag_pending pend[VIGIL__AGG_BATCH]; /* kept connections whose
+                                     pair slots are being prefetched */
+    size_t npend;                 /* entries of pend */
+
     vigil__hidx pair_idx;         /* (src, dst, dport, proto) -> pair */
     vigil__ag_pair *pairs;
     size_t npairs, pairs_cap;
@@ -244,6 +279,9 @@ struct vigil__agg {
     vigil__hidx hint_idx;         /* (src, dst) -> name hint */
     vigil__ag_hint *hints;
     size_t nhints, hints_cap;
+
+    vigil__ag_dnspend dpend[VIGIL__AGG_BATCH]; /* queued DNS queries */
+    size_t ndpend;                /* entries of dpend */
 
     vigil__hidx dns_idx;          /* (src, domain) -> dns entry */
     vigil__ag_dns *dns;
@@ -275,6 +313,10 @@ struct vigil__agg {
     uint32_t *nx_order;           /* nx entries in src order */
     vigil__ag_host *hosts;       /* in address order */
     size_t nhosts;
+    uint32_t daily_hosts;         /* most internal hosts active on one day:
+                                     the population prevalence is judged
+                                     against (distinct addresses over a
+                                     month count every DHCP lease again) */
     uint64_t *host_days;          /* nhosts x ndays bytes out */
     size_t ndays;                 /* days from day0 */
     double day0;                  /* epoch of the first UTC day */
@@ -312,6 +354,8 @@ static inline void vigil__agg_note_ts(vigil__agg *a, double ts)
 
 /* agg_dns.c */
 vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec);
+/* Applies the queued DNS queries (before merge, sort, finish). */
+vigil_status vigil__agg_flush_dns(vigil__agg *a);
 vigil_status vigil__agg_merge_dns(vigil__agg *dst, vigil__agg *src, const uint32_t *amap,
                                   const uint32_t *nmap);
 vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const uint32_t *nrank);

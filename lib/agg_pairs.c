@@ -173,12 +173,21 @@ const char *vigil__agg_name(const vigil__agg *a, uint32_t id)
 
 #define SORT_RUN 32 /* insertion-sorted block size of the merge sorts */
 
+/* Point order: ts, then bytes, so that points with equal ts come out in
+ * the same order whatever thread or file order they arrived in. */
+static inline int pt_less(const vigil__conn_point *x, const vigil__conn_point *y)
+{
+    if (x->ts != y->ts) return x->ts < y->ts;
+    if (x->orig_bytes != y->orig_bytes) return x->orig_bytes < y->orig_bytes;
+    return x->resp_bytes < y->resp_bytes;
+}
+
 static void isort_pts(vigil__conn_point *v, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
         vigil__conn_point x = v[i];
         size_t j = i;
-        while (j > 0 && v[j - 1].ts > x.ts) {
+        while (j > 0 && pt_less(&x, &v[j - 1])) {
             v[j] = v[j - 1];
             j--;
         }
@@ -193,19 +202,19 @@ static void isort_pts(vigil__conn_point *v, size_t n)
 static void sort_pts(vigil__conn_point *v, vigil__conn_point *tmp, size_t n)
 {
     size_t i = 1;
-    while (i < n && v[i - 1].ts <= v[i].ts) i++;
+    while (i < n && !pt_less(&v[i], &v[i - 1])) i++;
     if (i >= n) return;
     for (size_t s = 0; s < n; s += SORT_RUN) isort_pts(v + s, n - s < SORT_RUN ? n - s : SORT_RUN);
     vigil__conn_point *from = v, *to = tmp;
     for (size_t w = SORT_RUN; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
             size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            if (mid >= hi || from[mid - 1].ts <= from[mid].ts) {
+            if (mid >= hi || !pt_less(&from[mid], &from[mid - 1])) {
                 memcpy(to + lo, from + lo, (hi - lo) * sizeof *v);
                 continue;
             }
             size_t x = lo, y = mid, k = lo;
-            while (x < mid && y < hi) to[k++] = from[y].ts < from[x].ts ? from[y++] : from[x++];
+            while (x < mid && y < hi) to[k++] = pt_less(&from[y], &from[x]) ? from[y++] : from[x++];
             while (x < mid) to[k++] = from[x++];
             while (y < hi) to[k++] = from[y++];
         }
@@ -451,6 +460,94 @@ static vigil_status pts_reserve(vigil__agg *a, vigil__ag_pair *p, size_t need)
 
 static uint32_t clamp32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
+/* Appends one pending connection to its pair (index pi). */
+static vigil_status append_point(vigil__agg *a, uint32_t pi, const vigil__ag_pending *c)
+{
+    vigil__ag_pair *p = &a->pairs[pi];
+    vigil_status rc;
+    if (p->n == p->cap) {
+        rc = pts_reserve(a, p, (size_t)p->n + 1);
+        if (rc != VIGIL_OK) return rc;
+    }
+    double ts = c->ts;
+    if (c->ob > UINT32_MAX) {
+        rc = vigil__grow(&a->alloc, (void **)&a->big, &a->big_cap, a->nbig + 1, sizeof *a->big);
+        if (rc != VIGIL_OK) return rc;
+        a->big[a->nbig].pair = pi;
+        a->big[a->nbig].ts = ts;
+        a->big[a->nbig].bytes = c->ob;
+        a->nbig++;
+    }
+    vigil__conn_point *pt = &p->pts[p->n];
+    pt->ts = ts;
+    pt->orig_bytes = clamp32(c->ob);
+    pt->resp_bytes = clamp32(c->rb);
+    if (p->n == 0) {
+        p->first_ts = p->last_ts = ts;
+    } else {
+        if (!p->unsorted && pt_less(pt, &p->pts[p->n - 1])) p->unsorted = 1;
+        if (ts > p->last_ts) p->last_ts = ts;
+        if (ts < p->first_ts) p->first_ts = ts;
+    }
+    p->n++;
+    p->bytes_out += c->ob;
+    p->bytes_in += c->rb;
+    if (c->has_dur) {
+        double d = c->duration > 0 ? c->duration : 0;
+        p->dur_sum += d;
+        if (d > p->dur_max) p->dur_max = d;
+        /* Established and never seen to close: still open at the end of
+         * the capture (or timed out while idle). */
+        if (c->state == VIGIL_CS_S1 || c->state == VIGIL_CS_S2 || c->state == VIGIL_CS_S3)
+            p->open_dur += d;
+    }
+    int data = (c->ob | c->rb) != 0;
+    switch (c->state) {
+    case VIGIL_CS_REJ: p->n_rej++; break;
+    case VIGIL_CS_RSTR:
+    case VIGIL_CS_RSTOS0:
+        if (data) p->n_ok++;
+        else p->n_rej++;
+        break;
+    case VIGIL_CS_S0: p->n_s0++; break;
+    case VIGIL_CS_SF: case VIGIL_CS_S1: case VIGIL_CS_S2: case VIGIL_CS_S3:
+    case VIGIL_CS_RSTO:
+        p->n_ok++;
+        break;
+    default:
+        if (data) p->n_ok++;
+        break;
+    }
+    return VIGIL_OK;
+}
+
+/* Resolves the pending batch.  With millions of pairs every look-up is a
+ * cache miss; done one record at a time they happen in series.  Here the
+ * slots were prefetched when each connection was queued, then the pair
+ * structs and their arrays' ends are prefetched for the whole batch before
+ * any is written, so the misses overlap. */
+static vigil_status flush_pending(vigil__agg *a)
+{
+    size_t n = a->npend;
+    uint32_t pi[VIGIL__AGG_BATCH];
+    vigil_status rc = VIGIL_OK;
+    size_t done = 0;
+    for (; done < n; done++) {
+        const vigil__ag_pending *c = &a->pend[done];
+        pair_key k = { c->src, c->dst, c->dport, c->proto };
+        rc = pair_get(a, &k, &pi[done]);
+        if (rc != VIGIL_OK) break;
+        __builtin_prefetch(&a->pairs[pi[done]], 1);
+    }
+    for (size_t i = 0; i < done; i++) {
+        const vigil__ag_pair *p = &a->pairs[pi[i]];
+        if (p->pts && p->n < p->cap) __builtin_prefetch(p->pts + p->n, 1);
+    }
+    for (size_t i = 0; i < done && rc == VIGIL_OK; i++) rc = append_point(a, pi[i], &a->pend[i]);
+    a->npend = 0;
+    return rc;
+}
+
 static vigil_status add_conn(vigil__agg *a, const vigil_record *rec)
 {
     const vigil_conn *c = &rec->u.conn;
@@ -476,66 +573,23 @@ static vigil_status add_conn(vigil__agg *a, const vigil_record *rec)
         a->internal_only++;
         return VIGIL_OK;
     }
-    pair_key k = { o, r, c->id.resp_p, c->proto };
-    uint32_t pi;
-    rc = pair_get(a, &k, &pi);
-    if (rc != VIGIL_OK) return rc;
-    vigil__ag_pair *p = &a->pairs[pi];
-    if (p->n == p->cap) {
-        rc = pts_reserve(a, p, (size_t)p->n + 1);
-        if (rc != VIGIL_OK) return rc;
-    }
-    double ts = rec->ts;
-    if (c->orig_bytes > UINT32_MAX) {
-        rc = vigil__grow(&a->alloc, (void **)&a->big, &a->big_cap, a->nbig + 1, sizeof *a->big);
-        if (rc != VIGIL_OK) return rc;
-        a->big[a->nbig].pair = pi;
-        a->big[a->nbig].ts = ts;
-        a->big[a->nbig].bytes = c->orig_bytes;
-        a->nbig++;
-    }
-    vigil__conn_point *pt = &p->pts[p->n];
-    pt->ts = ts;
-    pt->orig_bytes = clamp32(c->orig_bytes);
-    pt->resp_bytes = clamp32(c->resp_bytes);
-    if (p->n == 0) {
-        p->first_ts = p->last_ts = ts;
-    } else {
-        if (ts < p->last_ts) p->unsorted = 1;
-        else p->last_ts = ts;
-        if (ts < p->first_ts) p->first_ts = ts;
-    }
-    p->n++;
-    p->bytes_out += c->orig_bytes;
-    p->bytes_in += c->resp_bytes;
-    if (c->present & VIGIL_CONN_HAS_DURATION) {
-        double d = c->duration > 0 ? c->duration : 0;
-        p->dur_sum += d;
-        if (d > p->dur_max) p->dur_max = d;
-        /* Established and never seen to close: still open at the end of
-         * the capture (or timed out while idle). */
-        if (c->conn_state == VIGIL_CS_S1 || c->conn_state == VIGIL_CS_S2 ||
-            c->conn_state == VIGIL_CS_S3)
-            p->open_dur += d;
-    }
-    int data = (c->orig_bytes | c->resp_bytes) != 0;
-    switch (c->conn_state) {
-    case VIGIL_CS_REJ: p->n_rej++; break;
-    case VIGIL_CS_RSTR:
-    case VIGIL_CS_RSTOS0:
-        if (data) p->n_ok++;
-        else p->n_rej++;
-        break;
-    case VIGIL_CS_S0: p->n_s0++; break;
-    case VIGIL_CS_SF: case VIGIL_CS_S1: case VIGIL_CS_S2: case VIGIL_CS_S3:
-    case VIGIL_CS_RSTO:
-        p->n_ok++;
-        break;
-    default:
-        if (data) p->n_ok++;
-        break;
-    }
+    /* Kept: queue it (the record is borrowed: copy the few fields). */
+    vigil__ag_pending *q = &a->pend[a->npend++];
+    q->src = o;
+    q->dst = r;
+    q->dport = c->id.resp_p;
+    q->proto = c->proto;
+    q->state = c->conn_state;
+    q->has_dur = (c->present & VIGIL_CONN_HAS_DURATION) != 0;
+    q->ts = rec->ts;
+    q->duration = c->duration;
+    q->ob = c->orig_bytes;
+    q->rb = c->resp_bytes;
+    pair_key k = { o, r, q->dport, q->proto };
+    q->tag = pair_tag(&k);
+    if (a->pair_idx.mask) __builtin_prefetch(&a->pair_idx.slot[q->tag & a->pair_idx.mask]);
     a->kept++;
+    if (a->npend == VIGIL__AGG_BATCH) return flush_pending(a);
     return VIGIL_OK;
 }
 
@@ -645,6 +699,9 @@ vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec)
 vigil_status vigil__agg_sort(vigil__agg *a)
 {
     if (!a) return VIGIL_EINVAL;
+    vigil_status frc = flush_pending(a);
+    if (frc == VIGIL_OK) frc = vigil__agg_flush_dns(a);
+    if (frc != VIGIL_OK) return frc;
     size_t max = 0;
     for (size_t i = 0; i < a->npairs; i++)
         if (a->pairs[i].unsorted && a->pairs[i].n > max) max = a->pairs[i].n;
@@ -670,12 +727,12 @@ static vigil_status pair_absorb(vigil__agg *a, vigil__ag_pair *p, vigil__ag_pair
 {
     size_t n = (size_t)p->n + q->n;
     if (n > UINT32_MAX) return VIGIL_ENOMEM;
-    if (!p->unsorted && !q->unsorted && p->n && q->n && q->first_ts < p->last_ts) {
+    if (!p->unsorted && !q->unsorted && p->n && q->n && pt_less(&q->pts[0], &p->pts[p->n - 1])) {
         /* Both sorted and interleaved: one linear merge into a new array. */
         vigil__conn_point *m = vigil__malloc(&a->alloc, n * sizeof *m);
         if (!m) return VIGIL_ENOMEM;
         size_t x = 0, y = 0, k = 0;
-        while (x < p->n && y < q->n) m[k++] = q->pts[y].ts < p->pts[x].ts ? q->pts[y++] : p->pts[x++];
+        while (x < p->n && y < q->n) m[k++] = pt_less(&q->pts[y], &p->pts[x]) ? q->pts[y++] : p->pts[x++];
         while (x < p->n) m[k++] = p->pts[x++];
         while (y < q->n) m[k++] = q->pts[y++];
         vigil__free(&a->alloc, p->pts);
@@ -691,7 +748,8 @@ static vigil_status pair_absorb(vigil__agg *a, vigil__ag_pair *p, vigil__ag_pair
         vigil_status rc = pts_reserve(a, p, n);
         if (rc != VIGIL_OK) return rc;
         if (q->n) memcpy(p->pts + p->n, q->pts, q->n * sizeof *q->pts);
-        if (p->n && q->n && (q->unsorted || p->unsorted || q->first_ts < p->last_ts)) p->unsorted = 1;
+        if (p->n && q->n && (q->unsorted || p->unsorted || pt_less(&q->pts[0], &p->pts[p->n - 1])))
+            p->unsorted = 1;
         if (p->n == 0) p->unsorted = q->unsorted;
     }
     if (p->n == 0) {
@@ -719,7 +777,11 @@ static vigil_status pair_absorb(vigil__agg *a, vigil__ag_pair *p, vigil__ag_pair
 vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
 {
     if (!dst || !src || dst == src || dst->finished || src->finished) return VIGIL_EINVAL;
-    vigil_status rc = VIGIL_OK;
+    vigil_status rc = flush_pending(dst);
+    if (rc == VIGIL_OK) rc = flush_pending(src);
+    if (rc == VIGIL_OK) rc = vigil__agg_flush_dns(dst);
+    if (rc == VIGIL_OK) rc = vigil__agg_flush_dns(src);
+    if (rc != VIGIL_OK) return rc;
     uint32_t *nmap = NULL, *amap = NULL, *pmap = NULL;
     if (src->npairs) {
         pmap = vigil__malloc(&dst->alloc, src->npairs * sizeof *pmap);
@@ -740,6 +802,7 @@ vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
         rc = vigil__agg_addr_id(dst, &e->a, &amap[i]);
         if (rc != VIGIL_OK) break;
         vigil__ag_addr *d = &dst->addrs[amap[i]];
+        d->flags |= (uint8_t)(e->flags & VIGIL__ADDR_RESOLVER);
         if (e->dns_name != VIGIL__NO_ID) {
             uint32_t nm = nmap[e->dns_name];
             if (d->dns_name == VIGIL__NO_ID || e->dns_ts > d->dns_ts ||
@@ -1043,11 +1106,20 @@ out:
 
 /* ---- views ------------------------------------------------------------------ */
 
-static uint32_t internal_hosts(const vigil__agg *a) { return (uint32_t)a->nhosts; }
+/* The denominator of prevalence: the most internal hosts active on one
+ * day (over a month, distinct addresses count every DHCP lease again and
+ * make a site 60 of 500 hosts use look like "59 of 2359"). */
+static uint32_t internal_hosts(const vigil__agg *a)
+{
+    return a->daily_hosts ? a->daily_hosts : (uint32_t)a->nhosts;
+}
 
 static void fill_common(const vigil__agg *a, vigil__pair_view *out)
 {
     out->internal_hosts = internal_hosts(a);
+    /* A destination every host visits over the month may count more
+     * addresses than the busiest day had hosts: never above 100%. */
+    if (out->prevalence > out->internal_hosts) out->internal_hosts = out->prevalence;
     out->input_first_ts = a->any_ts ? a->in_first : 0;
     out->input_last_ts = a->any_ts ? a->in_last : 0;
 }

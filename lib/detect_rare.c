@@ -89,7 +89,10 @@ vigil_status vigil__detect_rare(const vigil__pair_view *p, const vigil__detect_c
         vigil_finding_reason(&f, "first seen %.1f days into the %.1f-day input, no host talked to it before",
                              age / DAY, span / DAY);
     } else {
-        vigil_finding_reason(&f, "contacted since the start of the input");
+        /* Not first-seen: hosts talked to it from the start of the data,
+         * so it is an established destination, rare or not. */
+        z -= 1.5;
+        vigil_finding_reason(&f, "contacted since the start of the input: not a new destination");
     }
 
     /* 3. Sustained contact: distinct hours, and days. */

@@ -1,5 +1,5 @@
 /* test_agg_stats.c -- tests of lib/agg_stats.c: counts, spans, distinct addresses, skips, merge, scan. */
-#include "test.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -339,38 +339,6 @@ TEST(stats_bad_args)
 
 /* ---- allocation failure ------------------------------------------------------- */
 
-/* Fails the Nth allocation (1-based) and counts live blocks. */
-typedef struct fail_alloc {
-    long fail_at; /* which allocation fails; 0 = none */
-    long calls;   /* allocations so far */
-    long live;    /* blocks not yet freed */
-} fail_alloc;
-
-static void *fa_malloc(void *u, size_t n)
-{
-    fail_alloc *f = u;
-    if (++f->calls == f->fail_at) return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p) f->live++;
-    return p;
-}
-
-static void *fa_realloc(void *u, void *p, size_t n)
-{
-    fail_alloc *f = u;
-    if (++f->calls == f->fail_at) return NULL;
-    void *q = realloc(p, n ? n : 1);
-    if (q && !p) f->live++;
-    return q;
-}
-
-static void fa_free(void *u, void *p)
-{
-    fail_alloc *f = u;
-    if (p) f->live--;
-    free(p);
-}
-
 /* A workload touching every allocation site: new, logs created in sorted
  * position (array growth), address sets created and grown, skips creating
  * logs, merge.  Stops at the first error and returns it. */
@@ -409,8 +377,8 @@ TEST(stats_enomem)
     int completed = 0;
     long n;
     for (n = 1; n < 5000 && !completed; n++) {
-        fail_alloc f = { n, 0, 0 };
-        vigil_allocator a = { fa_malloc, fa_realloc, fa_free, &f };
+        test_fail_alloc f;
+        vigil_allocator a = test_fail_allocator(&f, n);
         vigil_status rc = workload(&a, nets);
         if (rc == VIGIL_OK) completed = 1;
         else CHECK_EQ_U(rc, VIGIL_ENOMEM);
@@ -425,28 +393,6 @@ TEST(stats_enomem)
 }
 
 /* ---- scanning files ------------------------------------------------------------ */
-
-/* Diagnostics seen during a scan (calls are serialised by the library). */
-typedef struct scan_diags {
-    int skipped;       /* VIGIL_DIAG_SKIPPED calls */
-    int unreadable;    /* VIGIL_DIAG_UNREADABLE calls */
-    int binary;        /* skips with reason BINARY */
-    int unknown_type;  /* skips with reason UNKNOWN_LOG_TYPE */
-    char last_unreadable[512]; /* file of the last UNREADABLE */
-} scan_diags;
-
-static void scan_collect(void *user, const vigil_diag *d)
-{
-    scan_diags *s = user;
-    if (d->kind == VIGIL_DIAG_SKIPPED) {
-        s->skipped++;
-        if (d->reason == VIGIL_SKIP_BINARY) s->binary++;
-        if (d->reason == VIGIL_SKIP_UNKNOWN_LOG_TYPE) s->unknown_type++;
-    } else if (d->kind == VIGIL_DIAG_UNREADABLE) {
-        s->unreadable++;
-        snprintf(s->last_unreadable, sizeof s->last_unreadable, "%s", d->file);
-    }
-}
 
 static const char conn_log[] =
     "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
@@ -473,17 +419,17 @@ static void scan_and_check(char **files, size_t n, int threads)
     vigil_stats *s = NULL;
     CHECK_EQ_U(vigil_stats_new(&s, nets, NULL), VIGIL_OK);
     if (!s) return;
-    scan_diags d = { 0 };
+    test_diags d = { 0 };
     vigil_reader_opts o = { 0 };
-    o.diag = scan_collect;
+    o.diag = test_diags_record;
     o.diag_user = &d;
     size_t bad = 99;
     CHECK_EQ_U(vigil_stats_scan(s, (const char *const *)files, n, threads, &o, &bad), VIGIL_OK);
     CHECK_EQ_U(bad, 1);
     CHECK_EQ_U(d.unreadable, 1);
     CHECK(strstr(d.last_unreadable, "missing.log") != NULL);
-    CHECK_EQ_U(d.binary, 1);
-    CHECK_EQ_U(d.unknown_type, 1);
+    CHECK_EQ_U(d.skipped_by[VIGIL_SKIP_BINARY], 1);
+    CHECK_EQ_U(d.skipped_by[VIGIL_SKIP_UNKNOWN_LOG_TYPE], 1);
     CHECK_EQ_U(vigil_stats_skipped_by(s, VIGIL_SKIP_BINARY), 1);
     CHECK_EQ_U(vigil_stats_skipped_by(s, VIGIL_SKIP_UNKNOWN_LOG_TYPE), 1);
     CHECK_EQ_U(summary(s, "unknown").skipped, 2);
@@ -540,8 +486,8 @@ TEST(stats_scan_enomem)
     int completed = 0;
     long n;
     for (n = 1; n < 2000 && !completed; n++) {
-        fail_alloc f = { n, 0, 0 };
-        vigil_allocator a = { fa_malloc, fa_realloc, fa_free, &f };
+        test_fail_alloc f;
+        vigil_allocator a = test_fail_allocator(&f, n);
         vigil_stats *s = NULL;
         vigil_status rc = vigil_stats_new(&s, NULL, &a);
         size_t bad = 0;

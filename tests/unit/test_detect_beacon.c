@@ -7,11 +7,10 @@
  * comparison; docs/detectors/beacon.md quotes the table.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "test.h"
+#include "fixture.h"
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
-#include "agg.h"
 
 #define B_DAY 86400.0
 #define B_T0 1515369600.0      /* 2018-01-08 00:00 UTC, a Monday */
@@ -22,14 +21,7 @@ typedef struct beacon_rng {
     uint64_t s;                /* state */
 } beacon_rng;
 
-static uint64_t beacon_next(beacon_rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-static double beacon_unit(beacon_rng *r) { return (double)(beacon_next(r) >> 11) / 9007199254740992.0; }
+static double beacon_unit(beacon_rng *r) { return test_rng_unit(&r->s); }
 static double beacon_uniform(beacon_rng *r, double lo, double hi) { return lo + (hi - lo) * beacon_unit(r); }
 static double beacon_exp(beacon_rng *r, double mean) { return -mean * log(1 - beacon_unit(r)); }
 static double beacon_normal(beacon_rng *r)
@@ -73,12 +65,7 @@ static int beacon_cmp_pt(const void *a, const void *b)
 static void beacon_finish(beacon_case *c, double in0, double in1)
 {
     qsort(c->pts, c->n, sizeof *c->pts, beacon_cmp_pt);
-    memset(&c->v, 0, sizeof c->v);
-    vigil_addr_parse("10.10.3.7", 9, &c->v.src);
-    vigil_addr_parse("185.10.2.33", 11, &c->v.dst);
-    c->v.dst_count = 1;
-    c->v.dport = 443;
-    c->v.proto = VIGIL_PROTO_TCP;
+    c->v = test_pair_view("10.10.3.7", "185.10.2.33", 443, 480);
     c->v.pts = c->pts;
     c->v.n = c->n;
     if (c->n) {
@@ -92,7 +79,6 @@ static void beacon_finish(beacon_case *c, double in0, double in1)
     }
     c->v.n_ok = (uint32_t)c->n;
     c->v.prevalence = 1;
-    c->v.internal_hosts = 480;
     c->v.dst_first_seen = c->v.first_ts;
     c->v.input_first_ts = in0;
     c->v.input_last_ts = in1;
@@ -199,15 +185,23 @@ static void beacon_gen_renewal(beacon_case *c, beacon_rng *r, double t0, double 
     }
 }
 
+/* A finished case of one renewal beacon (see beacon_gen_renewal) from B_T0
+ * for `days` days, drawn from generator `seed`; free it with beacon_free. */
+static void beacon_renewal_case(beacon_case *c, uint64_t seed, int days, double period,
+                                double jitter, double miss, double bytes)
+{
+    beacon_rng r = { seed };
+    memset(c, 0, sizeof *c);
+    beacon_gen_renewal(c, &r, B_T0, B_T0 + days * B_DAY, period, jitter, miss, bytes);
+    beacon_finish(c, B_T0, B_T0 + days * B_DAY);
+}
+
 /* ---- C2 profiles that must score >= 0.7 -------------------------------------- */
 
 TEST(beacon_steady_60s)
 {
-    beacon_rng r = { 1 };
     beacon_case c;
-    memset(&c, 0, sizeof c);
-    beacon_gen_renewal(&c, &r, B_T0, B_T0 + 2 * B_DAY, 60, 0.01, 0, 320);
-    beacon_finish(&c, B_T0, B_T0 + 2 * B_DAY);
+    beacon_renewal_case(&c, 1, 2, 60, 0.01, 0, 320);
     vigil_finding f;
     double s = beacon_run("steady 60 s", &c.v, &f);
     CHECK(s >= 0.7);
@@ -224,11 +218,8 @@ TEST(beacon_steady_60s)
 
 TEST(beacon_jitter_50)
 {
-    beacon_rng r = { 2 };
     beacon_case c;
-    memset(&c, 0, sizeof c);
-    beacon_gen_renewal(&c, &r, B_T0, B_T0 + 3 * B_DAY, 60, 0.5, 0, 450);
-    beacon_finish(&c, B_T0, B_T0 + 3 * B_DAY);
+    beacon_renewal_case(&c, 2, 3, 60, 0.5, 0, 450);
     vigil_finding f;
     CHECK(beacon_run("jitter +/-50%", &c.v, &f) >= 0.7);
     CHECK(fabs(f.period_s - 60) < 6);
@@ -237,22 +228,16 @@ TEST(beacon_jitter_50)
 
 TEST(beacon_jitter_80)
 {
-    beacon_rng r = { 3 };
     beacon_case c;
-    memset(&c, 0, sizeof c);
-    beacon_gen_renewal(&c, &r, B_T0, B_T0 + 5 * B_DAY, 150, 0.8, 0, 900);
-    beacon_finish(&c, B_T0, B_T0 + 5 * B_DAY);
+    beacon_renewal_case(&c, 3, 5, 150, 0.8, 0, 900);
     CHECK(beacon_run("jitter +/-80%", &c.v, NULL) >= 0.7);
     beacon_free(&c);
 }
 
 TEST(beacon_missed_35)
 {
-    beacon_rng r = { 4 };
     beacon_case c;
-    memset(&c, 0, sizeof c);
-    beacon_gen_renewal(&c, &r, B_T0, B_T0 + 2 * B_DAY, 60, 0.03, 0.35, 200);
-    beacon_finish(&c, B_T0, B_T0 + 2 * B_DAY);
+    beacon_renewal_case(&c, 4, 2, 60, 0.03, 0.35, 200);
     vigil_finding f;
     CHECK(beacon_run("35% missed", &c.v, &f) >= 0.7);
     CHECK(fabs(f.period_s - 60) < 1);
@@ -262,11 +247,8 @@ TEST(beacon_missed_35)
 
 TEST(beacon_missed_55)
 {
-    beacon_rng r = { 5 };
     beacon_case c;
-    memset(&c, 0, sizeof c);
-    beacon_gen_renewal(&c, &r, B_T0, B_T0 + 2 * B_DAY, 120, 0.03, 0.55, 200);
-    beacon_finish(&c, B_T0, B_T0 + 2 * B_DAY);
+    beacon_renewal_case(&c, 5, 2, 120, 0.03, 0.55, 200);
     vigil_finding f;
     CHECK(beacon_run("55% missed", &c.v, &f) >= 0.7);
     CHECK(fabs(f.period_s - 120) < 4);
@@ -319,11 +301,8 @@ TEST(beacon_bursts)
 
 TEST(beacon_low_and_slow)
 {
-    beacon_rng r = { 8 };
     beacon_case c;
-    memset(&c, 0, sizeof c);
-    beacon_gen_renewal(&c, &r, B_T0, B_T0 + 20 * B_DAY, 3 * 3600, 0.2, 0, 1200);
-    beacon_finish(&c, B_T0, B_T0 + 20 * B_DAY);
+    beacon_renewal_case(&c, 8, 20, 3 * 3600, 0.2, 0, 1200);
     vigil_finding f;
     CHECK(beacon_run("low and slow 3 h", &c.v, &f) >= 0.7);
     CHECK(fabs(f.period_s - 3 * 3600) < 900);
@@ -334,11 +313,8 @@ TEST(beacon_low_and_slow)
 /* A name group: five addresses in turn, one a day, one beacon. */
 TEST(beacon_rotating_group)
 {
-    beacon_rng r = { 9 };
     beacon_case c;
-    memset(&c, 0, sizeof c);
-    beacon_gen_renewal(&c, &r, B_T0, B_T0 + 5 * B_DAY, 180, 0.15, 0, 500);
-    beacon_finish(&c, B_T0, B_T0 + 5 * B_DAY);
+    beacon_renewal_case(&c, 9, 5, 180, 0.15, 0, 500);
     c.v.is_group = 1;
     c.v.dst_count = 5;
     c.v.name = "cdn-update-sync.com";
@@ -409,11 +385,8 @@ TEST(beacon_month_week_gap)
 /* NTP every 1024 s, polled by every internal host. */
 TEST(beacon_trap_ntp_everyone)
 {
-    beacon_rng r = { 13 };
     beacon_case c;
-    memset(&c, 0, sizeof c);
-    beacon_gen_renewal(&c, &r, B_T0, B_T0 + 7 * B_DAY, 1024, 0.001, 0, 48);
-    beacon_finish(&c, B_T0, B_T0 + 7 * B_DAY);
+    beacon_renewal_case(&c, 13, 7, 1024, 0.001, 0, 48);
     c.v.proto = VIGIL_PROTO_UDP;
     c.v.dport = 123;
     c.v.prevalence = 480;
@@ -589,7 +562,7 @@ TEST(beacon_unsorted_and_nan)
     beacon_finish(&c, B_T0, B_T0 + B_DAY);
     double sorted_score = beacon_run("sorted", &c.v, NULL);
     for (size_t i = c.n - 1; i > 0; i--) {
-        size_t j = (size_t)(beacon_next(&r) % (i + 1));
+        size_t j = (size_t)(test_rng_next(&r.s) % (i + 1));
         vigil__conn_point t = c.pts[i];
         c.pts[i] = c.pts[j];
         c.pts[j] = t;
@@ -674,7 +647,7 @@ TEST(beacon_huge_n_fast)
     CHECK(took < 1.0 * BEACON_SLOW);
     /* Random order costs one sort, still fast. */
     for (size_t i = c.n - 1; i > 0; i--) {
-        size_t j = (size_t)(beacon_next(&r) % (i + 1));
+        size_t j = (size_t)(test_rng_next(&r.s) % (i + 1));
         vigil__conn_point p = c.pts[i];
         c.pts[i] = c.pts[j];
         c.pts[j] = p;

@@ -1,41 +1,18 @@
 /* test_detect_exfil.c -- exfil on hand-built host and peer views: a night-time theft, a backup server, a cloud upload. */
-#include "test.h"
+#include "fixture.h"
 #include <math.h>
 #include <stdlib.h>
-#include "agg.h"
 
 #define DAY 86400.0
 #define T0 1514764800.0 /* 2018-01-01 00:00 UTC */
 #define MB 1000000.0
-
-/* splitmix64: the tests' seeded generator. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
-
-static vigil_addr addr(const char *s)
-{
-    vigil_addr a;
-    memset(&a, 0, sizeof a);
-    vigil_addr_parse(s, strlen(s), &a);
-    return a;
-}
 
 /* A desktop's ordinary days: about `typical` bytes out on weekdays (a
  * lognormal-ish spread), little at weekends. */
 static void ordinary_days(uint64_t *days, size_t n, uint64_t *seed, double typical)
 {
     for (size_t d = 0; d < n; d++) {
-        double x = typical * exp(0.6 * (rng_unit(seed) + rng_unit(seed) + rng_unit(seed) - 1.5));
+        double x = typical * exp(0.6 * (test_rng_unit(seed) + test_rng_unit(seed) + test_rng_unit(seed) - 1.5));
         days[d] = (uint64_t)(d % 7 >= 5 ? x / 20 : x);
     }
 }
@@ -51,11 +28,11 @@ static vigil__host_view base_host(const uint64_t *days, size_t n)
 {
     vigil__host_view h;
     memset(&h, 0, sizeof h);
-    h.host = addr("10.20.1.17");
+    h.host = test_addr("10.20.1.17");
     h.bytes_out_by_day = days;
     h.ndays = n;
     h.input_first_day = T0;
-    h.top_dst = addr("176.9.41.3");
+    h.top_dst = test_addr("176.9.41.3");
     h.top_dport = 443;
     return h;
 }
@@ -63,24 +40,10 @@ static vigil__host_view base_host(const uint64_t *days, size_t n)
 /* Runs the detector (every finding, however low): its score, or -1. */
 static double run(const vigil__host_view *h, const vigil__peer_view *pv, vigil_findings *fs)
 {
-    vigil_findings_free(fs);
-    memset(fs, 0, sizeof *fs);
+    test_findings_reset(fs);
     vigil__detect_cfg cfg = { 0.0, 4 };
     CHECK(vigil__detect_exfil(h, pv, &cfg, fs) == VIGIL_OK);
-    CHECK(fs->n <= 1);
-    if (fs->n == 0) {
-        if (getenv("VIGIL_TEST_SCORES")) printf("    exfil: no finding\n");
-        return -1;
-    }
-    const vigil_finding *f = &fs->v[0];
-    CHECK(f->kind == VIGIL_FIND_EXFIL);
-    CHECK(f->score >= 0 && f->score <= 1);
-    CHECK(f->nreasons >= 3);
-    if (getenv("VIGIL_TEST_SCORES")) {
-        printf("    exfil score %.3f\n", f->score);
-        for (uint32_t i = 0; i < f->nreasons; i++) printf("      - %s\n", f->reasons[i]);
-    }
-    return f->score;
+    return test_one_finding(fs, "exfil", VIGIL_FIND_EXFIL, 3);
 }
 
 /* 300-800 MB at night to a destination only this host ever used. */
@@ -91,8 +54,8 @@ TEST(exfil_night_to_new_destination)
     vigil__peer_view pv = office_peers();
     for (int k = 0; k < 3; k++) {
         ordinary_days(days, 28, &seed, 25 * MB);
-        double big = (3 + 5 * rng_unit(&seed)) * 100 * MB;
-        size_t d = 15 + (size_t)(rng_next(&seed) % 6);
+        double big = (3 + 5 * test_rng_unit(&seed)) * 100 * MB;
+        size_t d = 15 + (size_t)(test_rng_next(&seed) % 6);
         days[d] += (uint64_t)big;
         vigil__host_view h = base_host(days, 28);
         h.top_bytes = (uint64_t)big;
@@ -115,7 +78,7 @@ TEST(exfil_backup_server_every_night)
     uint64_t seed = 42, days[28];
     vigil_findings fs = { 0 };
     for (size_t d = 0; d < 28; d++)
-        days[d] = (uint64_t)((d % 7 == 5 ? 90e9 : 30e9) * (0.7 + 0.6 * rng_unit(&seed)));
+        days[d] = (uint64_t)((d % 7 == 5 ? 90e9 : 30e9) * (0.7 + 0.6 * test_rng_unit(&seed)));
     size_t top = 0;
     for (size_t d = 1; d < 28; d++)
         if (days[d] > days[top]) top = d;

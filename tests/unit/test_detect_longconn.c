@@ -1,91 +1,29 @@
 /* test_detect_longconn.c -- long_conn on hand-built pair views: a reverse shell, and the benign long sessions. */
-#include "test.h"
+#include "fixture.h"
 #include <math.h>
 #include <stdlib.h>
-#include "agg.h"
 
 #define DAY 86400.0
 #define T0 1514764800.0 /* 2018-01-01 00:00 UTC */
 
-/* splitmix64: the tests' seeded generator. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
-
-static vigil_addr addr(const char *s)
-{
-    vigil_addr a;
-    memset(&a, 0, sizeof a);
-    vigil_addr_parse(s, strlen(s), &a);
-    return a;
-}
-
 /* A pair of a 40-host, 28-day input. */
 static vigil__pair_view base_pair(void)
 {
-    vigil__pair_view p;
-    memset(&p, 0, sizeof p);
-    p.src = addr("10.1.2.3");
-    p.dst = addr("185.10.2.33");
-    p.dst_count = 1;
-    p.dport = 443;
-    p.proto = VIGIL_PROTO_TCP;
-    p.internal_hosts = 40;
+    vigil__pair_view p = test_pair_view("10.1.2.3", "185.10.2.33", 443, 40);
     p.input_first_ts = T0;
     p.input_last_ts = T0 + 28 * DAY;
     p.dst_first_seen = T0;
     return p;
 }
 
-/* Fills first/last, days and hours present from pts. */
-static void fill_counts(vigil__pair_view *p)
-{
-    double lh = -1, ld = -1;
-    p->hours_present = p->days_present = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        double h = floor(p->pts[i].ts / 3600), d = floor(p->pts[i].ts / DAY);
-        if (h != lh) p->hours_present++;
-        if (d != ld) p->days_present++;
-        lh = h;
-        ld = d;
-    }
-    if (p->n) {
-        p->first_ts = p->pts[0].ts;
-        p->last_ts = p->pts[p->n - 1].ts;
-    }
-}
-
 /* Runs the detector; returns the score of its one finding, or -1. */
 static double run(const vigil__pair_view *p, vigil_findings *fs)
 {
-    vigil_findings_free(fs);
-    memset(fs, 0, sizeof *fs);
+    test_findings_reset(fs);
     vigil__detect_cfg cfg = { 0.0, 4 }; /* every finding, however low */
     vigil_status rc = vigil__detect_longconn(p, &cfg, fs);
     CHECK(rc == VIGIL_OK);
-    CHECK(fs->n <= 1);
-    if (fs->n == 0) {
-        if (getenv("VIGIL_TEST_SCORES")) printf("    long_conn: no finding\n");
-        return -1;
-    }
-    const vigil_finding *f = &fs->v[0];
-    CHECK(f->kind == VIGIL_FIND_LONG_CONN);
-    CHECK(f->score >= 0 && f->score <= 1);
-    CHECK(f->nreasons >= 3);
-    if (getenv("VIGIL_TEST_SCORES")) {
-        printf("    long_conn score %.3f\n", f->score);
-        for (uint32_t i = 0; i < f->nreasons; i++) printf("      - %s\n", f->reasons[i]);
-    }
-    return f->score;
+    return test_one_finding(fs, "long_conn", VIGIL_FIND_LONG_CONN, 3);
 }
 
 /* The wallet workstation's implant: a beacon every ~60 s from day 5, and
@@ -112,19 +50,19 @@ TEST(lconn_reverse_shell_rare_new)
             si++;
             continue;
         }
-        uint32_t ob = 180 + (uint32_t)(rng_next(&seed) % 40), rb = 90;
+        uint32_t ob = 180 + (uint32_t)(test_rng_next(&seed) % 40), rb = 90;
         pts[n++] = (vigil__conn_point){ t, ob, rb };
         p.dur_sum += 0.2;
         p.bytes_out += ob;
         p.bytes_in += rb;
         p.n_ok++;
-        t += 60 * (1 + 0.1 * (rng_unit(&seed) - 0.5));
+        t += 60 * (1 + 0.1 * (test_rng_unit(&seed) - 0.5));
     }
     p.pts = pts;
     p.n = n;
     p.prevalence = 1;
     p.dst_first_seen = T0 + 5 * DAY + 3600 * 10.3;
-    fill_counts(&p);
+    test_pair_fill(&p, p.pts, p.n);
     vigil_findings fs = { 0 };
     double s = run(&p, &fs);
     CHECK(s >= 0.7);
@@ -145,7 +83,7 @@ TEST(lconn_single_four_hour_shell)
     p.bytes_out = 8000000;
     p.bytes_in = 2500000;
     p.prevalence = 1;
-    fill_counts(&p);
+    test_pair_fill(&p, p.pts, p.n);
     vigil_findings fs = { 0 };
     CHECK(run(&p, &fs) >= 0.7);
     vigil_findings_free(&fs);
@@ -160,7 +98,7 @@ TEST(lconn_popular_websocket)
     double t = T0;
     for (size_t i = 0; i < 200; i++) {
         pts[i] = (vigil__conn_point){ t, 40000, 90000 };
-        t += 3 * 3600 * (0.5 + rng_unit(&seed));
+        t += 3 * 3600 * (0.5 + test_rng_unit(&seed));
     }
     p.pts = pts;
     p.n = 200;
@@ -169,7 +107,7 @@ TEST(lconn_popular_websocket)
     p.bytes_out = 200 * 40000ULL;
     p.bytes_in = 200 * 90000ULL;
     p.prevalence = 38;
-    fill_counts(&p);
+    test_pair_fill(&p, p.pts, p.n);
     vigil_findings fs = { 0 };
     double s = run(&p, &fs);
     CHECK(s < 0.5);
@@ -185,12 +123,12 @@ TEST(lconn_nightly_backup)
     size_t n = 0;
     vigil__pair_view p = base_pair();
     for (int d = 0; d < 28; d++) {
-        double start = T0 + d * DAY + 16 * 3600 + 1800 * rng_unit(&seed); /* 01:00 JST */
-        int ns = 2 + (int)(rng_next(&seed) % 3);
+        double start = T0 + d * DAY + 16 * 3600 + 1800 * test_rng_unit(&seed); /* 01:00 JST */
+        int ns = 2 + (int)(test_rng_next(&seed) % 3);
         for (int s = 0; s < ns; s++) {
-            double dur = 2.5 * 3600 * (0.7 + 0.6 * rng_unit(&seed));
-            double out = dur * (1.5e6 + 4e6 * rng_unit(&seed));
-            pts[n++] = (vigil__conn_point){ start + 90 * rng_unit(&seed), UINT32_MAX,
+            double dur = 2.5 * 3600 * (0.7 + 0.6 * test_rng_unit(&seed));
+            double out = dur * (1.5e6 + 4e6 * test_rng_unit(&seed));
+            pts[n++] = (vigil__conn_point){ start + 90 * test_rng_unit(&seed), UINT32_MAX,
                                             (uint32_t)(out / 150) };
             p.dur_sum += dur;
             if (dur > p.dur_max) p.dur_max = dur;
@@ -207,7 +145,7 @@ TEST(lconn_nightly_backup)
     p.pts = pts;
     p.n = n;
     p.prevalence = 1;
-    fill_counts(&p);
+    test_pair_fill(&p, p.pts, p.n);
     vigil_findings fs = { 0 };
     double s = run(&p, &fs);
     CHECK(s >= 0 && s < 0.5);
@@ -232,7 +170,7 @@ TEST(lconn_single_host_capture_traps)
     p.dur_max = 23809;
     p.bytes_out = 724219;
     p.bytes_in = 2388261;
-    fill_counts(&p);
+    test_pair_fill(&p, p.pts, p.n);
     vigil_findings fs = { 0 };
     CHECK(run(&p, &fs) < 0.5);
 
@@ -242,7 +180,7 @@ TEST(lconn_single_host_capture_traps)
     p.dur_max = 14321;
     p.bytes_out = 11978051;
     p.bytes_in = 495303;
-    fill_counts(&p);
+    test_pair_fill(&p, p.pts, p.n);
     CHECK(run(&p, &fs) < 0.5);
     vigil_findings_free(&fs);
 }

@@ -1,45 +1,15 @@
 /* test_detect_rare.c -- rare_dest on hand-built pair views: implants' servers against one-off visits, favourites and popular sites. */
-#include "test.h"
+#include "fixture.h"
 #include <math.h>
 #include <stdlib.h>
-#include "agg.h"
 
 #define DAY 86400.0
 #define T0 1514764800.0 /* 2018-01-01 00:00 UTC */
 
-/* splitmix64: the tests' seeded generator. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
-
-static vigil_addr addr(const char *s)
-{
-    vigil_addr a;
-    memset(&a, 0, sizeof a);
-    vigil_addr_parse(s, strlen(s), &a);
-    return a;
-}
-
 /* A pair of a 100-host, 28-day input. */
 static vigil__pair_view base_pair(void)
 {
-    vigil__pair_view p;
-    memset(&p, 0, sizeof p);
-    p.src = addr("10.20.0.44");
-    p.dst = addr("45.32.17.9");
-    p.dst_count = 1;
-    p.dport = 443;
-    p.proto = VIGIL_PROTO_TCP;
-    p.internal_hosts = 100;
+    vigil__pair_view p = test_pair_view("10.20.0.44", "45.32.17.9", 443, 100);
     p.prevalence = 1;
     p.input_first_ts = T0;
     p.input_last_ts = T0 + 28 * DAY;
@@ -47,47 +17,13 @@ static vigil__pair_view base_pair(void)
     return p;
 }
 
-/* Sets n, first/last, days and hours present from pts[0..n). */
-static void fill(vigil__pair_view *p, const vigil__conn_point *pts, size_t n)
-{
-    double lh = -1, ld = -1;
-    p->pts = pts;
-    p->n = n;
-    p->hours_present = p->days_present = 0;
-    for (size_t i = 0; i < n; i++) {
-        double h = floor(pts[i].ts / 3600), d = floor(pts[i].ts / DAY);
-        if (h != lh) p->hours_present++;
-        if (d != ld) p->days_present++;
-        lh = h;
-        ld = d;
-    }
-    if (n) {
-        p->first_ts = pts[0].ts;
-        p->last_ts = pts[n - 1].ts;
-    }
-}
-
 /* Runs the detector (every finding, however low): its score, or -1. */
 static double run(const vigil__pair_view *p, vigil_findings *fs)
 {
-    vigil_findings_free(fs);
-    memset(fs, 0, sizeof *fs);
+    test_findings_reset(fs);
     vigil__detect_cfg cfg = { 0.0, 4 };
     CHECK(vigil__detect_rare(p, &cfg, fs) == VIGIL_OK);
-    CHECK(fs->n <= 1);
-    if (fs->n == 0) {
-        if (getenv("VIGIL_TEST_SCORES")) printf("    rare_dest: no finding\n");
-        return -1;
-    }
-    const vigil_finding *f = &fs->v[0];
-    CHECK(f->kind == VIGIL_FIND_RARE_DEST);
-    CHECK(f->score >= 0 && f->score <= 1);
-    CHECK(f->nreasons >= 3);
-    if (getenv("VIGIL_TEST_SCORES")) {
-        printf("    rare_dest score %.3f\n", f->score);
-        for (uint32_t i = 0; i < f->nreasons; i++) printf("      - %s\n", f->reasons[i]);
-    }
-    return f->score;
+    return test_one_finding(fs, "rare_dest", VIGIL_FIND_RARE_DEST, 3);
 }
 
 /* Beats every `period` s (+-jitter) from `from` to `to`; with `office`,
@@ -96,13 +32,23 @@ static size_t beats(vigil__conn_point *pts, size_t cap, uint64_t *seed, double f
                     double period, double jitter, int office)
 {
     size_t n = 0;
-    for (double t = from; t < to && n < cap; t += period * (1 + jitter * (2 * rng_unit(seed) - 1))) {
+    for (double t = from; t < to && n < cap; t += period * (1 + jitter * (2 * test_rng_unit(seed) - 1))) {
         double tod = fmod(t - T0, DAY) / 3600;
         int wday = (int)((t - T0) / DAY) % 7; /* 2018-01-01 was a Monday: 5, 6 weekend */
         if (office && (tod < 9 || tod >= 18 || wday >= 5)) continue;
         pts[n++] = (vigil__conn_point){ t, 300, 1200 };
     }
     return n;
+}
+
+/* Fills p from beats(...) written into pts: the destination is first seen
+ * at the first beat. */
+static void implant_view(vigil__pair_view *p, vigil__conn_point *pts, size_t cap, uint64_t *seed,
+                         double from, double to, double period, double jitter, int office)
+{
+    size_t n = beats(pts, cap, seed, from, to, period, jitter, office);
+    test_pair_fill(p, pts, n);
+    p->dst_first_seen = pts[0].ts;
 }
 
 /* An implant's server: new on day 4, called every ~2 min until day 24. */
@@ -114,9 +60,7 @@ TEST(rare_implant_steady)
     CHECK(pts != NULL);
     if (!pts) return;
     vigil__pair_view p = base_pair();
-    size_t n = beats(pts, cap, &seed, T0 + 4.3 * DAY, T0 + 24 * DAY, 120, 0.2, 0);
-    fill(&p, pts, n);
-    p.dst_first_seen = pts[0].ts;
+    implant_view(&p, pts, cap, &seed, T0 + 4.3 * DAY, T0 + 24 * DAY, 120, 0.2, 0);
     vigil_findings fs = { 0 };
     CHECK(run(&p, &fs) >= 0.7);
     vigil_findings_free(&fs);
@@ -133,15 +77,11 @@ TEST(rare_implant_office_hours_and_low_slow)
     CHECK(pts != NULL);
     if (!pts) return;
     vigil__pair_view p = base_pair();
-    size_t n = beats(pts, cap, &seed, T0 + 2.1 * DAY, T0 + 24 * DAY, 300, 0.15, 1);
-    fill(&p, pts, n);
-    p.dst_first_seen = pts[0].ts;
+    implant_view(&p, pts, cap, &seed, T0 + 2.1 * DAY, T0 + 24 * DAY, 300, 0.15, 1);
     vigil_findings fs = { 0 };
     CHECK(run(&p, &fs) >= 0.7);
 
-    n = beats(pts, cap, &seed, T0 + 5.5 * DAY, T0 + 24 * DAY, 3 * 3600, 0.3, 0);
-    fill(&p, pts, n);
-    p.dst_first_seen = pts[0].ts;
+    implant_view(&p, pts, cap, &seed, T0 + 5.5 * DAY, T0 + 24 * DAY, 3 * 3600, 0.3, 0);
     CHECK(run(&p, &fs) >= 0.7);
     vigil_findings_free(&fs);
     free(pts);
@@ -156,22 +96,22 @@ TEST(rare_traps)
     vigil_findings fs = { 0 };
     vigil__pair_view p = base_pair();
     for (size_t i = 0; i < 3; i++) pts[i] = (vigil__conn_point){ T0 + 9 * DAY + i * 5.0, 500, 30000 };
-    fill(&p, pts, 3);
+    test_pair_fill(&p, pts, 3);
     p.dst_first_seen = pts[0].ts;
     CHECK(run(&p, &fs) < 0); /* one-off: not reported */
 
     size_t n = beats(pts, 4000, &seed, T0, T0 + 28 * DAY, 900, 0.5, 0);
-    fill(&p, pts, n);
+    test_pair_fill(&p, pts, n);
     p.prevalence = 35;
     CHECK(run(&p, &fs) < 0); /* popular: not reported */
 
     /* Favourite: 1-3 visits of a few connections on weekdays. */
     n = 0;
     for (int d = 0; d < 28; d++) {
-        if (d % 7 >= 5 || rng_unit(&seed) < 0.3) continue;
-        int visits = 1 + (int)(rng_next(&seed) % 3);
+        if (d % 7 >= 5 || test_rng_unit(&seed) < 0.3) continue;
+        int visits = 1 + (int)(test_rng_next(&seed) % 3);
         for (int v = 0; v < visits; v++) {
-            double t = T0 + d * DAY + 3600 * (9 + 8 * rng_unit(&seed));
+            double t = T0 + d * DAY + 3600 * (9 + 8 * test_rng_unit(&seed));
             for (int k = 0; k < 4 && n < 4000; k++) pts[n++] = (vigil__conn_point){ t + k * 2.0, 700, 40000 };
         }
     }
@@ -182,7 +122,7 @@ TEST(rare_traps)
             pts[j - 1] = x;
         }
     p = base_pair();
-    fill(&p, pts, n);
+    test_pair_fill(&p, pts, n);
     p.dst_first_seen = pts[0].ts;
     CHECK(run(&p, &fs) < 0.5);
 
@@ -191,7 +131,7 @@ TEST(rare_traps)
     p = base_pair();
     p.internal_hosts = 1;
     p.input_last_ts = T0 + DAY;
-    fill(&p, pts, n);
+    test_pair_fill(&p, pts, n);
     CHECK(run(&p, &fs) < 0.5);
     vigil_findings_free(&fs);
 }
@@ -206,15 +146,16 @@ TEST(rare_edge_cases)
     CHECK(vigil__detect_rare(NULL, NULL, &fs) == VIGIL_EINVAL);
     CHECK(vigil__detect_rare(&p, NULL, NULL) == VIGIL_EINVAL);
     vigil__conn_point two[2] = { { T0, 1, 1 }, { T0, 1, 1 } };
-    fill(&p, two, 2);
+    test_pair_fill(&p, two, 2);
     CHECK(run(&p, &fs) < 0);
 
-    /* A month with a week's gap: days 1-10 and 18-28, hourly. */
+    /* A month with a week's gap: days 2-10 and 18-28, hourly (first seen on
+     * day 2: a new destination). */
     static vigil__conn_point pts[700];
     size_t n = 0;
-    for (int h = 24; h < 28 * 24 && n < 700; h++)
+    for (int h = 48; h < 28 * 24 && n < 700; h++)
         if (h < 10 * 24 || h >= 18 * 24) pts[n++] = (vigil__conn_point){ T0 + h * 3600.0 + 60, 100, 100 };
-    fill(&p, pts, n);
+    test_pair_fill(&p, pts, n);
     p.dst_first_seen = pts[0].ts;
     double s = run(&p, &fs);
     CHECK(s >= 0.7);

@@ -1,44 +1,14 @@
 /* test_detect_strobe.c -- strobe on hand-built views (retry storms, volume strobes, CDN traps) and on the real RAT captures. */
-#include "test.h"
+#include "fixture.h"
 #include <math.h>
 #include <stdlib.h>
-#include "agg.h"
 
 #define DAY 86400.0
 #define T0 1677024000.0
 
-/* splitmix64: the tests' seeded generator. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
-
-static vigil_addr addr(const char *s)
-{
-    vigil_addr a;
-    memset(&a, 0, sizeof a);
-    vigil_addr_parse(s, strlen(s), &a);
-    return a;
-}
-
 static vigil__pair_view base_pair(void)
 {
-    vigil__pair_view p;
-    memset(&p, 0, sizeof p);
-    p.src = addr("192.168.7.20");
-    p.dst = addr("203.0.113.50");
-    p.dst_count = 1;
-    p.dport = 5888;
-    p.proto = VIGIL_PROTO_TCP;
-    p.internal_hosts = 3;
+    vigil__pair_view p = test_pair_view("192.168.7.20", "203.0.113.50", 5888, 3);
     p.prevalence = 1;
     return p;
 }
@@ -47,31 +17,10 @@ static vigil__pair_view base_pair(void)
  * finding, or -1. */
 static double run(const vigil__pair_view *p, vigil_findings *fs)
 {
-    vigil_findings_free(fs);
-    memset(fs, 0, sizeof *fs);
+    test_findings_reset(fs);
     vigil__detect_cfg cfg = { 0.0, 4 };
     CHECK(vigil__detect_strobe(p, &cfg, fs) == VIGIL_OK);
-    CHECK(fs->n <= 1);  /* once per pair, never per connection */
-    if (fs->n == 0) {
-        if (getenv("VIGIL_TEST_SCORES")) printf("    strobe: no finding\n");
-        return -1;
-    }
-    const vigil_finding *f = &fs->v[0];
-    CHECK(f->kind == VIGIL_FIND_STROBE);
-    CHECK(f->score >= 0 && f->score <= 1);
-    CHECK(f->nreasons >= 2);
-    if (getenv("VIGIL_TEST_SCORES")) {
-        printf("    strobe score %.3f\n", f->score);
-        for (uint32_t i = 0; i < f->nreasons; i++) printf("      - %s\n", f->reasons[i]);
-    }
-    return f->score;
-}
-
-static int has_reason(const vigil_finding *f, const char *words)
-{
-    for (uint32_t i = 0; i < f->nreasons; i++)
-        if (strstr(f->reasons[i], words)) return 1;
-    return 0;
+    return test_one_finding(fs, "strobe", VIGIL_FIND_STROBE, 2);
 }
 
 /* A RAT whose server refuses: ~720 attempts in 8 minutes, 0.5-1 s apart,
@@ -83,7 +32,7 @@ TEST(strobe_refused_retry_storm)
     double t = T0;
     for (size_t i = 0; i < 720; i++) {
         pts[i] = (vigil__conn_point){ t, 0, 0 };
-        t += rng_unit(&seed) < 0.66 ? 0.5 : 1.0;
+        t += test_rng_unit(&seed) < 0.66 ? 0.5 : 1.0;
     }
     vigil__pair_view p = base_pair();
     p.pts = pts;
@@ -94,7 +43,7 @@ TEST(strobe_refused_retry_storm)
     p.n_s0 = 1;
     vigil_findings fs = { 0 };
     CHECK(run(&p, &fs) >= 0.7);
-    CHECK(fs.n == 1 && has_reason(&fs.v[0], "retry storm"));
+    CHECK(fs.n == 1 && test_has_reason(&fs.v[0], "retry storm"));
     vigil_findings_free(&fs);
 }
 
@@ -107,7 +56,7 @@ TEST(strobe_unanswered_reconnects)
     static const double gaps[3] = { 8, 9, 14 };
     for (size_t i = 0; i < 237; i++) {
         pts[i] = (vigil__conn_point){ t, 0, 0 };
-        t += gaps[rng_next(&seed) % 3] + 0.01 * rng_unit(&seed);
+        t += gaps[test_rng_next(&seed) % 3] + 0.01 * test_rng_unit(&seed);
     }
     vigil__pair_view p = base_pair();
     p.dport = 1177;
@@ -118,7 +67,7 @@ TEST(strobe_unanswered_reconnects)
     p.n_s0 = 237;
     vigil_findings fs = { 0 };
     CHECK(run(&p, &fs) >= 0.7);
-    CHECK(fs.n == 1 && has_reason(&fs.v[0], "retry storm"));
+    CHECK(fs.n == 1 && test_has_reason(&fs.v[0], "retry storm"));
     vigil_findings_free(&fs);
 }
 
@@ -165,7 +114,7 @@ TEST(strobe_traps_popular_and_websocket)
     double t = T0;
     for (size_t i = 0; i < 1300; i++) {
         pts[i] = (vigil__conn_point){ t, 800, 1500 };
-        t += 66 * rng_unit(&seed);
+        t += 66 * test_rng_unit(&seed);
     }
     p = base_pair();
     p.internal_hosts = 1;
@@ -366,12 +315,12 @@ static void check_capture(const char *rel, const char *src, const char *dst, uin
     size_t top = top_strobe(&L, &best);
     CHECK(top != SIZE_MAX);
     if (top != SIZE_MAX) {
-        vigil_addr s = addr(src), d = addr(dst);
+        vigil_addr s = test_addr(src), d = test_addr(dst);
         CHECK(!memcmp(&L.p[top].src, &s, sizeof s));
         CHECK(!memcmp(&L.p[top].dst, &d, sizeof d));
         CHECK_EQ_U(L.p[top].dport, dport);
         CHECK(best.score >= 0.7);
-        CHECK(has_reason(&best, "retry storm"));
+        CHECK(test_has_reason(&best, "retry storm"));
         if (getenv("VIGIL_TEST_SCORES")) {
             printf("    %s: top strobe %.3f\n", rel, best.score);
             for (uint32_t i = 0; i < best.nreasons; i++) printf("      - %s\n", best.reasons[i]);

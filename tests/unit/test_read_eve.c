@@ -1,37 +1,5 @@
 /* test_read_eve.c -- Suricata EVE: the real file, flows, dns, tls, http, skips. */
-#include "test.h"
-
-/* Diagnostics recorded by eve_record_diag. */
-typedef struct eve_diags {
-    int n;                          /* diagnostics seen */
-    vigil_skip_reason reason[16];   /* their reasons */
-    uint64_t line[16];              /* their lines */
-} eve_diags;
-
-static void eve_record_diag(void *user, const vigil_diag *d)
-{
-    eve_diags *z = user;
-    if (z->n < 16) {
-        z->reason[z->n] = d->reason;
-        z->line[z->n] = d->line;
-    }
-    z->n++;
-}
-
-/* Opens EVE `text` in memory, recording diagnostics into z (may be NULL). */
-static vigil_reader *eve_open(const char *text, eve_diags *z)
-{
-    vigil_reader_opts o;
-    memset(&o, 0, sizeof o);
-    if (z) {
-        memset(z, 0, sizeof *z);
-        o.diag = eve_record_diag;
-        o.diag_user = z;
-    }
-    vigil_reader *r = NULL;
-    if (vigil_reader_open_mem(&r, "eve.json", text, strlen(text), &o) != VIGIL_OK) return NULL;
-    return r;
-}
+#include "fixture.h"
 
 TEST(eve_real_counts)
 {
@@ -141,7 +109,7 @@ static vigil_conn_state flow_state(const char *proto, const char *ts, const char
              "\"proto\":\"%s\",\"flow\":{\"pkts_toserver\":%d,\"pkts_toclient\":%d,"
              "\"bytes_toserver\":%d,\"bytes_toclient\":%d,\"start\":\"2021-06-06T16:00:00+0200\"}%s}\n",
              proto, opk, rpk, opk * 60, rpk * 60, tcp);
-    vigil_reader *r = eve_open(text, NULL);
+    vigil_reader *r = test_open_mem("eve.json", text, NULL);
     vigil_conn_state s = VIGIL_CS__COUNT;
     const vigil_record *rec;
     if (r && vigil_reader_next(r, &rec) == VIGIL_OK && rec) s = (vigil_conn_state)rec->u.conn.conn_state;
@@ -195,11 +163,11 @@ TEST(eve_flow_fields)
         "\"src_port\":5,\"dest_ip\":\"10.0.0.2\",\"dest_port\":53,\"proto\":\"UDP\","
         "\"netflow\":{\"pkts\":3,\"bytes\":300,\"start\":\"2021-06-06T18:00:01+0200\","
         "\"end\":\"2021-06-06T18:00:03+0200\"}}\n";
-    vigil_reader *r = eve_open(text, NULL);
+    vigil_reader *r = test_open_mem("eve.json", text, NULL);
     CHECK(r != NULL);
     if (!r) return;
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         const vigil_conn *c = &rec->u.conn;
         CHECK(rec->ts == 1622993671.140759);
@@ -211,7 +179,7 @@ TEST(eve_flow_fields)
         CHECK_EQ_U(c->resp_bytes, 0);              /* 400 < 8 * 60: never negative */
         CHECK_EQ_U(c->present, 0xf7u);             /* all but missed_bytes */
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         const vigil_conn *c = &rec->u.conn;
         CHECK(c->proto == VIGIL_PROTO_ICMP);
@@ -221,14 +189,14 @@ TEST(eve_flow_fields)
         CHECK(c->id.uid.p == NULL);
         CHECK(!(c->present & VIGIL_CONN_HAS_DURATION));
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->u.conn.conn_state == VIGIL_CS_REJ);
         CHECK_EQ_U(rec->u.conn.orig_bytes, 0); /* no payload before a handshake */
         CHECK_EQ_U(rec->u.conn.resp_bytes, 0);
         CHECK(rec->u.conn.present & VIGIL_CONN_HAS_ORIG_BYTES);
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_CONN);
         CHECK(rec->ts == 1622995201.0);
@@ -266,11 +234,11 @@ TEST(eve_dns_events)
         "\"dest_ip\":\"10.0.0.2\",\"proto\":\"UDP\",\"dns\":{\"version\":3,\"type\":\"response\",\"id\":4,"
         "\"queries\":[{\"rrname\":\"v3.example\",\"rrtype\":\"TXT\"}],\"rcode\":\"NOERROR\","
         "\"answers\":[{\"rrname\":\"v3.example\",\"rrtype\":\"TXT\",\"ttl\":1,\"rdata\":\"a\\\"b\"}]}}\n";
-    vigil_reader *r = eve_open(text, NULL);
+    vigil_reader *r = test_open_mem("eve.json", text, NULL);
     CHECK(r != NULL);
     if (!r) return;
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         const vigil_dns *d = &rec->u.dns;
         CHECK(rec->type == VIGIL_LOG_DNS);
@@ -284,7 +252,7 @@ TEST(eve_dns_events)
         CHECK(d->answers.p == NULL && d->ttls.p == NULL);
         CHECK_VSTR(d->id.uid, "15");
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         const vigil_dns *d = &rec->u.dns;
         CHECK_VSTR(d->query, "www.myedimax.com");
@@ -294,19 +262,19 @@ TEST(eve_dns_events)
         CHECK_VSTR(d->answers, "ddns.myedimax.com,122.248.252.67");
         CHECK_VSTR(d->ttls, "580.000000,580.000000");
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->u.dns.rcode == 3);
         CHECK_VSTR(rec->u.dns.rcode_name, "NXDOMAIN");
         CHECK(rec->u.dns.answers.p == NULL);
         CHECK(rec->ts == 1622996130.0);
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK_VSTR(rec->u.dns.answers, "1.2.3.4");
         CHECK_VSTR(rec->u.dns.ttls, "60.000000");
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK_VSTR(rec->u.dns.query, "v3.example");
         CHECK_VSTR(rec->u.dns.qtype_name, "TXT");
@@ -337,11 +305,11 @@ TEST(eve_tls_http_other)
         "\"metadata\":{\"tag\":[\"CINS\",\"x\"]}},\"flow\":{\"start\":\"2020-01-01T00:00:00Z\"}}\n"
         "{\"timestamp\":\"2021-06-06T15:59:46+0200\",\"event_type\":\"stats\",\"stats\":{\"uptime\":5}}\n"
         "{\"timestamp\":\"2021-06-06T15:59:46+0200\",\"event_type\":\"conn\",\"src_ip\":\"10.0.0.1\"}\n";
-    vigil_reader *r = eve_open(text, NULL);
+    vigil_reader *r = test_open_mem("eve.json", text, NULL);
     CHECK(r != NULL);
     if (!r) return;
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         const vigil_ssl *s = &rec->u.ssl;
         CHECK(rec->type == VIGIL_LOG_SSL);
@@ -354,7 +322,7 @@ TEST(eve_tls_http_other)
         CHECK_VSTR(s->ja3s, "ad90");
         CHECK(rec->ts == 1622991240.074627);
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         const vigil_http *h = &rec->u.http;
         CHECK(rec->type == VIGIL_LOG_HTTP);
@@ -366,7 +334,7 @@ TEST(eve_tls_http_other)
         CHECK(h->status_code == 404);
         CHECK_EQ_U(h->response_body_len, 47);
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_OTHER);
         CHECK_STR(rec->path, "alert");
@@ -381,12 +349,12 @@ TEST(eve_tls_http_other)
         v = vigil_reader_field(r, "alert.signature_id", &n);
         CHECK(v && n == 7 && memcmp(v, "2403388", 7) == 0);
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_OTHER);
         CHECK_STR(rec->path, "stats");
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_OTHER); /* not Zeek's conn family */
         CHECK_STR(rec->path, "conn");
@@ -422,20 +390,13 @@ TEST(eve_skip_reasons)
     memcpy(text + n, "{\"event_type\":\0}\n", 17); /* 15 binary */
     n += 17;
     text[n] = 0;
-    eve_diags z;
-    vigil_reader_opts o;
-    memset(&o, 0, sizeof o);
-    memset(&z, 0, sizeof z);
-    o.diag = eve_record_diag;
-    o.diag_user = &z;
+    test_diags z;
+    vigil_reader_opts o = test_diag_opts(&z);
     vigil_reader *r = NULL;
     CHECK(vigil_reader_open_mem(&r, "eve.json", text, (size_t)n, &o) == VIGIL_OK);
     if (!r) return;
-    const vigil_record *rec;
-    int records = 0;
-    while (vigil_reader_next(r, &rec) == VIGIL_OK && rec) records++;
-    CHECK_EQ_U(records, 2);
-    static const struct { vigil_skip_reason why; uint64_t line; } want[] = {
+    CHECK_EQ_U(test_read_all(r), 2);
+    static const test_skip want[] = {
         { VIGIL_SKIP_BAD_JSON, 2 }, { VIGIL_SKIP_UNKNOWN_LOG_TYPE, 4 },
         { VIGIL_SKIP_UNKNOWN_LOG_TYPE, 5 }, { VIGIL_SKIP_MISSING_FIELD, 6 },
         { VIGIL_SKIP_BAD_TIMESTAMP, 7 }, { VIGIL_SKIP_BAD_TIMESTAMP, 8 },
@@ -444,15 +405,7 @@ TEST(eve_skip_reasons)
         { VIGIL_SKIP_BAD_JSON, 13 }, { VIGIL_SKIP_BINARY, 15 },
     };
     size_t nw = sizeof want / sizeof want[0];
-    CHECK_EQ_U(z.n, nw);
-    for (size_t i = 0; i < nw && i < (size_t)z.n; i++) {
-        if (z.reason[i] != want[i].why || z.line[i] != want[i].line)
-            fprintf(stderr, "  diag %zu: reason %d line %llu, expected %d line %llu\n", i,
-                    (int)z.reason[i], (unsigned long long)z.line[i], (int)want[i].why,
-                    (unsigned long long)want[i].line);
-        CHECK(z.reason[i] == want[i].why);
-        CHECK_EQ_U(z.line[i], want[i].line);
-    }
+    test_diags_expect(&z, want, nw);
     CHECK_EQ_U(vigil_reader_counts_get(r)->skipped, nw);
     vigil_reader_free(r);
 }

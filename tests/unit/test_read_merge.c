@@ -4,7 +4,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <zlib.h>
-#include "test.h"
+#include "fixture.h"
 
 /* ---- a small generated world ------------------------------------------------ */
 
@@ -204,27 +204,6 @@ static void drain(vigil_merge *m, drained *d, size_t nuid)
     }
 }
 
-/* Diagnostics a test received. */
-typedef struct diags {
-    int unreadable;          /* VIGIL_DIAG_UNREADABLE */
-    int skipped;             /* VIGIL_DIAG_SKIPPED */
-    int notes;               /* VIGIL_DIAG_NOTE */
-    uint64_t note_count;     /* records the notes covered */
-    char last_file[256];     /* file of the last diagnostic */
-} diags;
-
-static void on_diag(void *user, const vigil_diag *d)
-{
-    diags *g = user;
-    if (d->kind == VIGIL_DIAG_UNREADABLE) g->unreadable++;
-    else if (d->kind == VIGIL_DIAG_SKIPPED) g->skipped++;
-    else if (d->kind == VIGIL_DIAG_NOTE) {
-        g->notes++;
-        g->note_count += d->count;
-    }
-    snprintf(g->last_file, sizeof g->last_file, "%s", d->file ? d->file : "");
-}
-
 /* Pointers to the world's paths in a shuffled order (the merge must not
  * depend on the order it is given files in). */
 static const char **shuffled(const world *w)
@@ -251,8 +230,8 @@ TEST(merge_hourly_files_across_years_sorted)
     make_world(&w, T0, 36, 600, 0, 0, 2, 0); /* 36 h, 21600 records */
     CHECK_EQ_U(w.nfiles, 36);
     const char **files = shuffled(&w);
-    diags g = { 0 };
-    vigil_merge_opts o = { .reader = { .diag = on_diag, .diag_user = &g }, .max_open = 8 };
+    test_diags g = { 0 };
+    vigil_merge_opts o = { .reader = { .diag = test_diags_record, .diag_user = &g }, .max_open = 8 };
     vigil_merge *m = NULL;
     CHECK(vigil_merge_open(&m, files, w.nfiles, &o) == VIGIL_OK);
     drained d;
@@ -321,8 +300,8 @@ TEST(merge_late_records_are_emitted_and_counted)
     world w;
     /* Three connections of 8000 s: longer than the 3600 s window. */
     make_world(&w, T0, 8, 400, 3, 8000, 2, 0);
-    diags g = { 0 };
-    vigil_merge_opts o = { .reader = { .diag = on_diag, .diag_user = &g }, .notes = 1 };
+    test_diags g = { 0 };
+    vigil_merge_opts o = { .reader = { .diag = test_diags_record, .diag_user = &g }, .notes = 1 };
     vigil_merge *m = NULL;
     CHECK(vigil_merge_open(&m, (const char *[]){ w.paths[0], w.paths[1], w.paths[2],
                                                  w.paths[3], w.paths[4], w.paths[5],
@@ -399,8 +378,8 @@ TEST(merge_unreadable_file_reported_rest_read)
     const char *readme = "This directory holds the sensor's logs.\nSee the wiki.\n";
     snprintf(notlog, sizeof notlog, "%s", test_write_file("README", readme, strlen(readme)));
     const char *v[5] = { w.paths[0], missing, w.paths[1], notlog, w.paths[2] };
-    diags g = { 0 };
-    vigil_merge_opts o = { .reader = { .diag = on_diag, .diag_user = &g } };
+    test_diags g = { 0 };
+    vigil_merge_opts o = { .reader = { .diag = test_diags_record, .diag_user = &g } };
     vigil_merge *m = NULL;
     CHECK(vigil_merge_open(&m, v, 5, &o) == VIGIL_OK);
     CHECK_EQ_U(g.unreadable, 1);
@@ -434,8 +413,8 @@ TEST(merge_reader_skips_pass_through_once)
     snprintf(pa, sizeof pa, "%s", test_write_file("conn.a.log", a, strlen(a)));
     snprintf(pb, sizeof pb, "%s", test_write_file("conn.b.log", b, strlen(b)));
     const char *v[2] = { pa, pb };
-    diags g = { 0 };
-    vigil_merge_opts o = { .reader = { .diag = on_diag, .diag_user = &g }, .max_open = 1,
+    test_diags g = { 0 };
+    vigil_merge_opts o = { .reader = { .diag = test_diags_record, .diag_user = &g }, .max_open = 1,
                            .window = -1 };
     vigil_merge *m = NULL;
     CHECK(vigil_merge_open(&m, v, 2, &o) == VIGIL_OK);
@@ -510,39 +489,6 @@ TEST(merge_empty_inputs)
 
 /* ---- allocation failure ------------------------------------------------------ */
 
-/* An allocator that fails the Nth allocation (1-based; 0 = never) and
- * counts the blocks still live. */
-typedef struct nth_alloc {
-    long fail_at;  /* which allocation fails */
-    long calls;    /* allocations so far */
-    long live;     /* blocks allocated and not freed */
-} nth_alloc;
-
-static void *na_malloc(void *u, size_t n)
-{
-    nth_alloc *f = u;
-    if (++f->calls == f->fail_at) return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p) f->live++;
-    return p;
-}
-
-static void *na_realloc(void *u, void *p, size_t n)
-{
-    nth_alloc *f = u;
-    if (++f->calls == f->fail_at) return NULL;
-    void *q = realloc(p, n ? n : 1);
-    if (q && !p) f->live++;
-    return q;
-}
-
-static void na_free(void *u, void *p)
-{
-    nth_alloc *f = u;
-    if (p) f->live--;
-    free(p);
-}
-
 TEST(merge_allocation_failure)
 {
     world w;
@@ -551,8 +497,8 @@ TEST(merge_allocation_failure)
     long n;
     int failed_in_open = 0, failed_in_next = 0;
     for (n = 1; n < 100000; n++) {
-        nth_alloc f = { n, 0, 0 };
-        vigil_allocator a = { na_malloc, na_realloc, na_free, &f };
+        test_fail_alloc f;
+        vigil_allocator a = test_fail_allocator(&f, n);
         vigil_merge_opts o = { .reader = { .alloc = &a }, .max_open = 2 };
         vigil_merge *m = NULL;
         vigil_status rc = vigil_merge_open(&m, v, 3, &o);

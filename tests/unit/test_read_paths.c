@@ -1,37 +1,11 @@
 /* test_read_paths.c -- tests of lib/read_paths.c: PATH expansion, walks, globs, dedupe. */
-#include "test.h"
+#include "fixture.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- helpers ----------------------------------------------------------------- */
-
-/* Diagnostics seen by a test, copied out of the borrowed vigil_diag. */
-typedef struct diag_log {
-    int n;                   /* diagnostics recorded */
-    vigil_diag_kind kind[64]; /* kind of each */
-    char file[64][512];      /* its file */
-    char detail[64][128];    /* its detail ("" when NULL) */
-} diag_log;
-
-static void collect(void *user, const vigil_diag *d)
-{
-    diag_log *l = user;
-    if (l->n >= 64) return;
-    l->kind[l->n] = d->kind;
-    snprintf(l->file[l->n], sizeof l->file[0], "%s", d->file ? d->file : "(null)");
-    snprintf(l->detail[l->n], sizeof l->detail[0], "%s", d->detail ? d->detail : "");
-    l->n++;
-}
-
-/* The diagnostic about `file`, or -1. */
-static int find_diag(const diag_log *l, const char *file)
-{
-    for (int i = 0; i < l->n; i++)
-        if (strcmp(l->file[i], file) == 0) return i;
-    return -1;
-}
 
 /* tmpdir/rel, in a rotating static buffer (several may be live at once). */
 static const char *tpath(const char *rel)
@@ -115,9 +89,9 @@ TEST(paths_tree)
         tpath("nomatch-*.log"),                                  /* glob, no match */
         tpath("root/nested"),                                    /* walked already */
     };
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_pathlist l;
-    CHECK_EQ_U(vigil_paths_expand(&l, argv, 6, NULL, collect, &dl), VIGIL_OK);
+    CHECK_EQ_U(vigil_paths_expand(&l, argv, 6, NULL, test_diags_record, &dl), VIGIL_OK);
     static const char *want[] = {
         "root/2018-01-01/conn.00:00:00-01:00:00.log.gz",
         "root/2018-01-01/conn.01:00:00-02:00:00.log.gz",
@@ -138,19 +112,19 @@ TEST(paths_tree)
     static const char *ign[] = { "root/.hidden.log", "root/README", "root/SHA256SUMS",
                                  "root/labels.config", "root/nested/notes.txt" };
     for (int i = 0; i < 5; i++) {
-        int k = find_diag(&dl, tpath(ign[i]));
+        int k = test_diags_find(&dl, tpath(ign[i]));
         CHECK(k == i);
         if (k < 0) continue;
         CHECK_EQ_U(dl.kind[k], VIGIL_DIAG_IGNORED);
         CHECK_STR(dl.detail[k], i == 0 ? "hidden file" : "not a log");
     }
-    int k = find_diag(&dl, tpath("does-not-exist.log"));
+    int k = test_diags_find(&dl, tpath("does-not-exist.log"));
     CHECK(k == 5);
     if (k >= 0) {
         CHECK_EQ_U(dl.kind[k], VIGIL_DIAG_UNREADABLE);
         CHECK_STR(dl.detail[k], strerror(ENOENT));
     }
-    k = find_diag(&dl, tpath("nomatch-*.log"));
+    k = test_diags_find(&dl, tpath("nomatch-*.log"));
     CHECK(k == 6);
     if (k >= 0) {
         CHECK_EQ_U(dl.kind[k], VIGIL_DIAG_UNREADABLE);
@@ -174,9 +148,9 @@ TEST(paths_given_and_slash)
     char slash[600];
     snprintf(slash, sizeof slash, "%s/", tpath("d"));
     const char *argv[] = { tpath("d/README.md"), slash };
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_pathlist l;
-    CHECK_EQ_U(vigil_paths_expand(&l, argv, 2, NULL, collect, &dl), VIGIL_OK);
+    CHECK_EQ_U(vigil_paths_expand(&l, argv, 2, NULL, test_diags_record, &dl), VIGIL_OK);
     CHECK_EQ_U(l.count, 3);
     if (l.count == 3) {
         CHECK_STR(l.files[0], tpath("d/README.md"));  /* as given */
@@ -201,9 +175,9 @@ TEST(paths_ignored_then_given)
     put("w/conn.log", "");
     put("w/empty", "");
     const char *argv[] = { tpath("w"), tpath("w/README") };
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_pathlist l;
-    CHECK_EQ_U(vigil_paths_expand(&l, argv, 2, NULL, collect, &dl), VIGIL_OK);
+    CHECK_EQ_U(vigil_paths_expand(&l, argv, 2, NULL, test_diags_record, &dl), VIGIL_OK);
     CHECK_EQ_U(l.count, 2);
     if (l.count == 2) {
         CHECK_STR(l.files[0], tpath("w/conn.log"));
@@ -227,29 +201,29 @@ TEST(paths_unreadable_entries)
     chmod(tpath("u/secret.log"), 0);
     chmod(tpath("u/locked"), 0);
     const char *argv[] = { tpath("u") };
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_pathlist l;
-    CHECK_EQ_U(vigil_paths_expand(&l, argv, 1, NULL, collect, &dl), VIGIL_OK);
-    int k = find_diag(&dl, tpath("u/dangling.log"));
+    CHECK_EQ_U(vigil_paths_expand(&l, argv, 1, NULL, test_diags_record, &dl), VIGIL_OK);
+    int k = test_diags_find(&dl, tpath("u/dangling.log"));
     CHECK(k >= 0);
     if (k >= 0) {
         CHECK_EQ_U(dl.kind[k], VIGIL_DIAG_UNREADABLE);
         CHECK_STR(dl.detail[k], strerror(ENOENT));
     }
-    k = find_diag(&dl, tpath("u/loop-a"));
+    k = test_diags_find(&dl, tpath("u/loop-a"));
     CHECK(k >= 0);
     if (k >= 0) CHECK_STR(dl.detail[k], strerror(ELOOP));
-    CHECK(find_diag(&dl, tpath("u/loop-b")) >= 0);
+    CHECK(test_diags_find(&dl, tpath("u/loop-b")) >= 0);
     if (root) {
         CHECK_EQ_U(l.unreadable, 3);
         CHECK_EQ_U(l.count, 2); /* conn.log, secret.log */
     } else {
         CHECK_EQ_U(l.unreadable, 5);
         CHECK_EQ_U(l.count, 1);
-        k = find_diag(&dl, tpath("u/secret.log"));
+        k = test_diags_find(&dl, tpath("u/secret.log"));
         CHECK(k >= 0);
         if (k >= 0) CHECK_STR(dl.detail[k], strerror(EACCES));
-        k = find_diag(&dl, tpath("u/locked"));
+        k = test_diags_find(&dl, tpath("u/locked"));
         CHECK(k >= 0);
         if (k >= 0) CHECK_STR(dl.detail[k], strerror(EACCES));
     }
@@ -274,39 +248,6 @@ TEST(paths_no_args_and_null_diag)
 
 /* ---- allocation failure ------------------------------------------------------- */
 
-/* An allocator that fails the Nth allocation (1-based; 0 = never) and counts
- * blocks still live. */
-typedef struct fail_alloc {
-    long fail_at; /* which allocation fails */
-    long calls;   /* allocations so far */
-    long live;    /* blocks allocated and not freed */
-} fail_alloc;
-
-static void *fa_malloc(void *u, size_t n)
-{
-    fail_alloc *f = u;
-    if (++f->calls == f->fail_at) return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p) f->live++;
-    return p;
-}
-
-static void *fa_realloc(void *u, void *p, size_t n)
-{
-    fail_alloc *f = u;
-    if (++f->calls == f->fail_at) return NULL;
-    void *q = realloc(p, n ? n : 1);
-    if (q && !p) f->live++;
-    return q;
-}
-
-static void fa_free(void *u, void *p)
-{
-    fail_alloc *f = u;
-    if (p) f->live--;
-    free(p);
-}
-
 TEST(paths_enomem)
 {
     build_tree();
@@ -314,8 +255,8 @@ TEST(paths_enomem)
     long n;
     int completed = 0;
     for (n = 1; n < 1000 && !completed; n++) {
-        fail_alloc f = { n, 0, 0 };
-        vigil_allocator a = { fa_malloc, fa_realloc, fa_free, &f };
+        test_fail_alloc f;
+        vigil_allocator a = test_fail_allocator(&f, n);
         vigil_pathlist l;
         vigil_status rc = vigil_paths_expand(&l, argv, 3, &a, NULL, NULL);
         if (rc == VIGIL_OK) {
@@ -350,9 +291,9 @@ TEST(paths_real_tree)
     test_real_path("", root, sizeof root);
     size_t rootlen = strlen(root);
     const char *argv[] = { root };
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_pathlist l;
-    CHECK_EQ_U(vigil_paths_expand(&l, argv, 1, NULL, collect, &dl), VIGIL_OK);
+    CHECK_EQ_U(vigil_paths_expand(&l, argv, 1, NULL, test_diags_record, &dl), VIGIL_OK);
     static const char *kept[] = {
         "android-rat/conn.log", "android-rat/dns.log",
         "ctu-normal-42-day2/conn.log.labeled", "ctu-normal-42-day2/dns.log.labeled",
@@ -393,7 +334,7 @@ TEST(paths_real_tree)
         char full[1024];
         snprintf(full, sizeof full, "%s%s%s", root,
                  rootlen && root[rootlen - 1] == '/' ? "" : "/", ignored_some[i]);
-        int k = find_diag(&dl, full);
+        int k = test_diags_find(&dl, full);
         if (k < 0) fprintf(stderr, "  not reported: %s\n", full);
         CHECK(k >= 0);
         if (k >= 0) CHECK_EQ_U(dl.kind[k], VIGIL_DIAG_IGNORED);

@@ -1,39 +1,5 @@
 /* test_read_zeek_json.c -- Zeek JSON logs: fields, types, skips, field(). */
-#include "test.h"
-
-/* Diagnostics recorded by record_diag. */
-typedef struct zj_diags {
-    int n;                          /* diagnostics seen */
-    vigil_skip_reason reason[16];   /* their reasons */
-    uint64_t line[16];              /* their lines */
-    char log[16][32];               /* their log names ("" for none) */
-} zj_diags;
-
-static void record_diag(void *user, const vigil_diag *d)
-{
-    zj_diags *z = user;
-    if (z->n < 16) {
-        z->reason[z->n] = d->reason;
-        z->line[z->n] = d->line;
-        snprintf(z->log[z->n], 32, "%s", d->log ? d->log : "");
-    }
-    z->n++;
-}
-
-/* Opens `text` in memory as file `name`, recording diagnostics into z. */
-static vigil_reader *open_text(const char *name, const char *text, zj_diags *z)
-{
-    vigil_reader_opts o;
-    memset(&o, 0, sizeof o);
-    if (z) {
-        memset(z, 0, sizeof *z);
-        o.diag = record_diag;
-        o.diag_user = z;
-    }
-    vigil_reader *r = NULL;
-    if (vigil_reader_open_mem(&r, name, text, strlen(text), &o) != VIGIL_OK) return NULL;
-    return r;
-}
+#include "fixture.h"
 
 TEST(zjson_basic)
 {
@@ -44,12 +10,12 @@ TEST(zjson_basic)
         "\"local_orig\":true,\"local_resp\":false,\"missed_bytes\":0,\"history\":\"ShADadFf\","
         "\"orig_pkts\":10,\"orig_ip_bytes\":600,\"resp_pkts\":12,\"resp_ip_bytes\":2600,"
         "\"tunnel_parents\":[],\"label\":\"Benign\"}\n";
-    vigil_reader *r = open_text("conn.json", text, NULL);
+    vigil_reader *r = test_open_mem("conn.json", text, NULL);
     CHECK(r != NULL);
     if (!r) return;
     CHECK(vigil_reader_format(r) == VIGIL_FORMAT_ZEEK_JSON);
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_CONN);
         CHECK_STR(rec->path, "conn");
@@ -93,11 +59,11 @@ TEST(zjson_nested_id_and_iso_ts)
         "\"id\":{\"orig_h\":\"192.168.1.2\",\"orig_p\":5353,\"resp_h\":\"8.8.8.8\",\"resp_p\":53},"
         "\"proto\":\"udp\",\"duration\":null,\"orig_bytes\":null}\n"
         "{\"ts\":\"2018-01-25T06:33:20Z\",\"id\":{\"orig_h\":\"192.168.1.2\",\"resp_h\":\"8.8.8.8\"}}\n";
-    vigil_reader *r = open_text("conn.04:00:00-05:00:00.log", text, NULL);
+    vigil_reader *r = test_open_mem("conn.04:00:00-05:00:00.log", text, NULL);
     CHECK(r != NULL);
     if (!r) return;
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         /* 15:33:20.25 at +09:00 is 06:33:20.25 UTC. */
         CHECK(rec->ts == 1516862000.25);
@@ -110,7 +76,7 @@ TEST(zjson_nested_id_and_iso_ts)
         CHECK(v && n == 7 && memcmp(v, "8.8.8.8", 7) == 0);
         CHECK(vigil_reader_field(r, "duration", &n) == NULL);
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) CHECK(rec->ts == 1516862000.0);
     vigil_reader_free(r);
 }
@@ -125,11 +91,11 @@ TEST(zjson_path_dns_lists)
         "\"answers\":[\"172.217.23.202\",\"b,c\"],\"TTLs\":[299.0,60],\"rejected\":false}\n"
         "{\"_path\":\"dns\",\"ts\":1.0,\"id.orig_h\":\"10.8.0.61\",\"id.resp_h\":\"8.8.8.8\","
         "\"query\":\"\",\"answers\":[],\"rcode\":null}\n";
-    vigil_reader *r = open_text("mem", text, NULL);
+    vigil_reader *r = test_open_mem("mem", text, NULL);
     CHECK(r != NULL);
     if (!r) return;
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_DNS);
         CHECK_STR(rec->path, "dns");
@@ -147,7 +113,7 @@ TEST(zjson_path_dns_lists)
         CHECK(d->rejected == VIGIL_FALSE);
         CHECK(d->set_sep == ',');
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         const vigil_dns *d = &rec->u.dns;
         CHECK(d->query.p != NULL && d->query.len == 0);     /* "" = set, empty */
@@ -171,11 +137,11 @@ TEST(zjson_ssl_http_other)
         "{\"_path\":\"dhcp\",\"ts\":4,\"uids\":[\"C1\",\"C2\"],\"id.orig_h\":\"10.0.0.9\","
         "\"mac\":\"00:11:22:33:44:55\"}\n"
         "{\"_path\":\"notice\",\"ts\":5,\"note\":\"Scan::Port_Scan\"}\n";
-    vigil_reader *r = open_text("mixed.log", text, NULL);
+    vigil_reader *r = test_open_mem("mixed.log", text, NULL);
     CHECK(r != NULL);
     if (!r) return;
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_SSL);
         CHECK_VSTR(rec->u.ssl.version, "TLSv12");
@@ -184,7 +150,7 @@ TEST(zjson_ssl_http_other)
         CHECK(rec->u.ssl.resumed == VIGIL_UNSET);
         CHECK_VSTR(rec->u.ssl.ja3, "abc");
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_HTTP);
         CHECK_VSTR(rec->u.http.method, "GET");
@@ -194,7 +160,7 @@ TEST(zjson_ssl_http_other)
         CHECK_VSTR(rec->u.http.resp_mime_types, "text/html,image/png");
         CHECK_VSTR(rec->u.http.user_agent, "curl/8");
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_OTHER);
         CHECK_STR(rec->path, "dhcp");
@@ -207,7 +173,7 @@ TEST(zjson_ssl_http_other)
         v = vigil_reader_field(r, "mac", &n);
         CHECK(v && n == 17);
     }
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_OTHER);
         CHECK_STR(rec->path, "notice");
@@ -242,12 +208,8 @@ TEST(zjson_skip_reasons)
     memcpy(text + n, "{\"ts\":1,\0\"a\":1}\n", 16);
     n += 16;
     text[n] = 0;
-    zj_diags z;
-    vigil_reader_opts o;
-    memset(&o, 0, sizeof o);
-    memset(&z, 0, sizeof z);
-    o.diag = record_diag;
-    o.diag_user = &z;
+    test_diags z;
+    vigil_reader_opts o = test_diag_opts(&z);
     vigil_reader *r = NULL;
     CHECK(vigil_reader_open_mem(&r, "conn.log", text, (size_t)n, &o) == VIGIL_OK);
     if (!r) return;
@@ -258,7 +220,7 @@ TEST(zjson_skip_reasons)
     CHECK_EQ_U(records, 2);
     CHECK_EQ_U(lines[0], 1);
     CHECK_EQ_U(lines[1], 16);
-    static const struct { vigil_skip_reason why; uint64_t line; } want[] = {
+    static const test_skip want[] = {
         { VIGIL_SKIP_BAD_JSON, 2 }, { VIGIL_SKIP_BAD_JSON, 3 }, { VIGIL_SKIP_BAD_JSON, 4 },
         { VIGIL_SKIP_MISSING_FIELD, 7 }, { VIGIL_SKIP_BAD_TIMESTAMP, 8 },
         { VIGIL_SKIP_BAD_TIMESTAMP, 9 }, { VIGIL_SKIP_MISSING_FIELD, 10 },
@@ -267,15 +229,7 @@ TEST(zjson_skip_reasons)
         { VIGIL_SKIP_UNKNOWN_LOG_TYPE, 15 }, { VIGIL_SKIP_BINARY, 17 },
     };
     size_t nw = sizeof want / sizeof want[0];
-    CHECK_EQ_U(z.n, nw);
-    for (size_t i = 0; i < nw && i < (size_t)z.n; i++) {
-        if (z.reason[i] != want[i].why || z.line[i] != want[i].line)
-            fprintf(stderr, "  diag %zu: reason %d line %llu, expected %d line %llu\n", i,
-                    (int)z.reason[i], (unsigned long long)z.line[i], (int)want[i].why,
-                    (unsigned long long)want[i].line);
-        CHECK(z.reason[i] == want[i].why);
-        CHECK_EQ_U(z.line[i], want[i].line);
-    }
+    test_diags_expect(&z, want, nw);
     CHECK_STR(z.log[0], "conn"); /* from the file name */
     const vigil_reader_counts *c = vigil_reader_counts_get(r);
     CHECK_EQ_U(c->skipped, nw);
@@ -287,13 +241,13 @@ TEST(zjson_skip_reasons)
 
 TEST(zjson_unknown_log_type)
 {
-    zj_diags z;
-    vigil_reader *r = open_text("mem", "{\"ts\":1,\"a\":1}\n\n{\"ts\":2}\n{\"_path\":\"conn\",\"ts\":1,"
+    test_diags z;
+    vigil_reader *r = test_open_mem("mem", "{\"ts\":1,\"a\":1}\n\n{\"ts\":2}\n{\"_path\":\"conn\",\"ts\":1,"
                                 "\"id.orig_h\":\"1.1.1.1\",\"id.resp_h\":\"2.2.2.2\"}\n", &z);
     CHECK(r != NULL);
     if (!r) return;
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK_EQ_U(rec->line, 4);
         CHECK(rec->type == VIGIL_LOG_CONN);
@@ -343,8 +297,8 @@ TEST(zjson_matches_tsv)
         "\"rtt\":0.017912,\"query\":\"x.example\",\"qtype\":1,\"qtype_name\":\"A\",\"rcode\":0,"
         "\"rcode_name\":\"NOERROR\",\"answers\":[\"172.217.23.202\",\"1.2.3.4\"],"
         "\"TTLs\":[299.0,60.0],\"rejected\":false}\n";
-    vigil_reader *rt = open_text("dns.log", tsv, NULL);
-    vigil_reader *rj = open_text("dns.json", json, NULL);
+    vigil_reader *rt = test_open_mem("dns.log", tsv, NULL);
+    vigil_reader *rj = test_open_mem("dns.json", json, NULL);
     CHECK(rt && rj);
     if (rt && rj) {
         const vigil_record *a = NULL, *b = NULL;

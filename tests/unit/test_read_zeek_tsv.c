@@ -1,41 +1,7 @@
 /* test_read_zeek_tsv.c -- Zeek TSV reader: real logs byte for byte, bad input. */
 #include <stdlib.h>
 #include <zlib.h>
-#include "test.h"
-
-/* Diagnostics recorded by a test. */
-typedef struct diag_log {
-    int n;                         /* diagnostics received */
-    vigil_skip_reason reason[64];  /* their reasons */
-    unsigned long long line[64];   /* their lines */
-    unsigned long long count;      /* records covered, summed */
-} diag_log;
-
-static void record_diag(void *user, const vigil_diag *d)
-{
-    diag_log *l = user;
-    if (l->n < 64) {
-        l->reason[l->n] = d->reason;
-        l->line[l->n] = d->line;
-    }
-    l->n++;
-    l->count += d->count;
-}
-
-/* Reads a whole in-memory log; returns records, fills counts. */
-static unsigned long long read_mem(const char *name, const char *text, diag_log *dl,
-                                   vigil_reader_counts *counts)
-{
-    vigil_reader *r;
-    vigil_reader_opts o = { .diag = record_diag, .diag_user = dl };
-    if (vigil_reader_open_mem(&r, name, text, strlen(text), &o) != VIGIL_OK) return ~0ULL;
-    const vigil_record *rec;
-    unsigned long long n = 0;
-    while (vigil_reader_next(r, &rec) == VIGIL_OK && rec) n++;
-    if (counts) *counts = *vigil_reader_counts_get(r);
-    vigil_reader_free(r);
-    return n;
-}
+#include "fixture.h"
 
 #define HDR "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n" \
     "#open\t2018-01-01-00-00-00\n" \
@@ -50,7 +16,7 @@ TEST(tsv_basic_conn_fields)
     CHECK(vigil_reader_open_mem(&r, "x.log", text, strlen(text), NULL) == VIGIL_OK);
     CHECK(vigil_reader_format(r) == VIGIL_FORMAT_ZEEK_TSV);
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         const vigil_conn *c = &rec->u.conn;
         char a[VIGIL_ADDR_STRLEN];
@@ -97,7 +63,7 @@ TEST(tsv_unset_empty_ipv6_crlf)
     vigil_reader *r;
     CHECK(vigil_reader_open_mem(&r, "whatever", text, strlen(text), NULL) == VIGIL_OK);
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         const vigil_conn *c = &rec->u.conn;
         char a[VIGIL_ADDR_STRLEN];
@@ -127,7 +93,7 @@ TEST(tsv_field_order_extra_columns_escapes)
     vigil_reader *r;
     CHECK(vigil_reader_open_mem(&r, "h", text, strlen(text), NULL) == VIGIL_OK);
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_HTTP);
         CHECK_VSTR(rec->u.http.user_agent, "curl\tx\\y");
@@ -147,9 +113,9 @@ TEST(tsv_multiple_blocks_concatenated)
         "#separator \\x09\n#path\tdns\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tquery\tqtype_name\tanswers\n"
         "#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\tvector[string]\n"
         "5.0\tD1\t10.0.0.5\t5353\t10.0.0.1\t53\tevil.example\tA\t1.2.3.4,5.6.7.8\n#close\t2018\n" HDR LINE1;
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_reader *r;
-    vigil_reader_opts o = { .diag = record_diag, .diag_user = &dl };
+    vigil_reader_opts o = test_diag_opts(&dl);
     CHECK(vigil_reader_open_mem(&r, "mixed.log", text, strlen(text), &o) == VIGIL_OK);
     const vigil_record *rec;
     int types[4] = { 0 }, n = 0;
@@ -181,9 +147,9 @@ TEST(tsv_bad_lines_are_skipped_counted_and_located)
         LINE1                                                        /* 15 ok */
         "1514764805.0\tC7\t10.0.0.5\t5\t185.10.2.33\t443\ttcp\tssl\t1\t5\t4\tSF\tT\tF\t0\tS\t8\t840\t7\t4500\t(empty)\textra\n" /* 16 too many */
         LINE1;                                                       /* 17 ok, no final newline handled below */
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_reader_counts c;
-    unsigned long long n = read_mem("conn.log", text, &dl, &c);
+    unsigned long long n = test_read_mem("conn.log", text, &dl, &c);
     CHECK_EQ_U(n, 3);
     CHECK_EQ_U(c.skipped, 6);
     CHECK_EQ_U(dl.n, 6);
@@ -202,8 +168,8 @@ TEST(tsv_last_line_without_newline)
     char text[4096];
     snprintf(text, sizeof text, "%s%s", HDR, LINE1);
     text[strlen(text) - 1] = 0; /* drop the final newline */
-    diag_log dl = { 0 };
-    CHECK_EQ_U(read_mem("conn.log", text, &dl, NULL), 1);
+    test_diags dl = { 0 };
+    CHECK_EQ_U(test_read_mem("conn.log", text, &dl, NULL), 1);
     CHECK_EQ_U(dl.n, 0);
 }
 
@@ -214,9 +180,9 @@ TEST(tsv_unknown_types_skip_the_block_only)
         "#types\ttime\tflubber\tport\taddr\tport\n"
         "1.0\t10.0.0.1\t1\t10.0.0.2\t2\n"
         "2.0\t10.0.0.1\t1\t10.0.0.2\t2\n" HDR LINE1;
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_reader_counts c;
-    CHECK_EQ_U(read_mem("conn.log", text, &dl, &c), 1);
+    CHECK_EQ_U(test_read_mem("conn.log", text, &dl, &c), 1);
     CHECK_EQ_U(c.by_reason[VIGIL_SKIP_BAD_HEADER], 2);
     CHECK_EQ_U(dl.line[0], 5);
     CHECK_EQ_U(dl.line[1], 6);
@@ -228,27 +194,27 @@ TEST(tsv_wrong_type_for_a_known_column)
         "#separator \\x09\n#path\tconn\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\n"
         "#types\tstring\taddr\tport\taddr\tport\n"
         "1.0\t10.0.0.1\t1\t10.0.0.2\t2\n";
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_reader_counts c;
-    CHECK_EQ_U(read_mem("conn.log", text, &dl, &c), 0);
+    CHECK_EQ_U(test_read_mem("conn.log", text, &dl, &c), 0);
     CHECK_EQ_U(c.by_reason[VIGIL_SKIP_BAD_HEADER], 1);
 }
 
 TEST(tsv_no_header_and_unknown_log_type)
 {
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_reader_counts c;
     /* Data before #fields. */
-    CHECK_EQ_U(read_mem("conn.log", "#separator \\x09\n1.0\t2\n", &dl, &c), 0);
+    CHECK_EQ_U(test_read_mem("conn.log", "#separator \\x09\n1.0\t2\n", &dl, &c), 0);
     CHECK_EQ_U(c.by_reason[VIGIL_SKIP_NO_HEADER], 1);
     CHECK_EQ_U(dl.line[0], 2);
     /* No #path and a file name that names nothing. */
-    diag_log d2 = { 0 };
-    CHECK_EQ_U(read_mem("data.txt", "#separator \\x09\n#fields\tts\ta\n#types\ttime\tstring\n1.0\tx\n2.0\ty\n", &d2, &c), 0);
+    test_diags d2 = { 0 };
+    CHECK_EQ_U(test_read_mem("data.txt", "#separator \\x09\n#fields\tts\ta\n#types\ttime\tstring\n1.0\tx\n2.0\ty\n", &d2, &c), 0);
     CHECK_EQ_U(c.by_reason[VIGIL_SKIP_UNKNOWN_LOG_TYPE], 2);
     /* The same without #path but named conn.log reads as conn. */
-    diag_log d3 = { 0 };
-    CHECK_EQ_U(read_mem("conn.04:00:00-05:00:00.log", "#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\n1.0\t10.0.0.1\t1\t10.0.0.2\t2\n", &d3, &c), 1);
+    test_diags d3 = { 0 };
+    CHECK_EQ_U(test_read_mem("conn.04:00:00-05:00:00.log", "#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\n1.0\t10.0.0.1\t1\t10.0.0.2\t2\n", &d3, &c), 1);
     CHECK_EQ_U(d3.n, 0);
 }
 
@@ -261,7 +227,7 @@ TEST(tsv_other_log_types_are_records_not_skips)
     vigil_reader *r;
     CHECK(vigil_reader_open_mem(&r, "dhcp.log.labeled", text, strlen(text), NULL) == VIGIL_OK);
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK(rec->type == VIGIL_LOG_OTHER);
         CHECK_STR(rec->path, "dhcp");
@@ -280,14 +246,11 @@ TEST(tsv_binary_garbage_lines)
     memcpy(text + n, "\x01\x02\x03\x7f\x00\xff\xfe\n", 8);
     n += 8;
     n += (size_t)snprintf(text + n, sizeof text - n, "%s", LINE1);
-    diag_log dl = { 0 };
+    test_diags dl = { 0 };
     vigil_reader *r;
-    vigil_reader_opts o = { .diag = record_diag, .diag_user = &dl };
+    vigil_reader_opts o = test_diag_opts(&dl);
     CHECK(vigil_reader_open_mem(&r, "conn.log", text, n, &o) == VIGIL_OK);
-    const vigil_record *rec;
-    int recs = 0;
-    while (vigil_reader_next(r, &rec) == VIGIL_OK && rec) recs++;
-    CHECK_EQ_U(recs, 2);
+    CHECK_EQ_U(test_read_all(r), 2);
     CHECK_EQ_U(dl.n, 1);
     CHECK(dl.reason[0] == VIGIL_SKIP_BINARY);
     CHECK_EQ_U(dl.line[0], 10);
@@ -314,8 +277,8 @@ TEST(tsv_very_long_lines)
     n += (size_t)sprintf(text + n, "%sshort\n", row);
     text[n] = 0;
     vigil_reader *r;
-    diag_log dl = { 0 };
-    vigil_reader_opts o = { .diag = record_diag, .diag_user = &dl };
+    test_diags dl = { 0 };
+    vigil_reader_opts o = test_diag_opts(&dl);
     CHECK(vigil_reader_open_mem(&r, "http.log", text, n, &o) == VIGIL_OK);
     const vigil_record *rec;
     CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec && rec->u.http.user_agent.len == big);
@@ -360,13 +323,10 @@ TEST(tsv_gzip_whole_multimember_and_truncated)
     unsigned char *z = gz(text, n, &zl);
     const char *path = test_write_file("conn.00:00:00-01:00:00.log.gz", z, zl);
     vigil_reader *r;
-    diag_log dl = { 0 };
-    vigil_reader_opts o = { .diag = record_diag, .diag_user = &dl };
+    test_diags dl = { 0 };
+    vigil_reader_opts o = test_diag_opts(&dl);
     CHECK(vigil_reader_open(&r, path, &o) == VIGIL_OK);
-    const vigil_record *rec;
-    int recs = 0;
-    while (vigil_reader_next(r, &rec) == VIGIL_OK && rec) recs++;
-    CHECK_EQ_U(recs, 2000);
+    CHECK_EQ_U(test_read_all(r), 2000);
     CHECK_EQ_U(dl.n, 0);
     vigil_reader_free(r);
 
@@ -374,19 +334,16 @@ TEST(tsv_gzip_whole_multimember_and_truncated)
     unsigned char *two = malloc(2 * zl);
     memcpy(two, z, zl);
     memcpy(two + zl, z, zl);
-    recs = 0;
     CHECK(vigil_reader_open_mem(&r, "conn.log.gz", two, 2 * zl, &o) == VIGIL_OK);
-    while (vigil_reader_next(r, &rec) == VIGIL_OK && rec) recs++;
-    CHECK_EQ_U(recs, 4000);
+    CHECK_EQ_U(test_read_all(r), 4000);
     CHECK_EQ_U(dl.n, 0);
     vigil_reader_free(r);
 
     /* Cut at 60%: every complete line before the cut is kept, the cut is
      * reported once as truncated_gzip. */
     size_t cut = zl * 6 / 10;
-    recs = 0;
     CHECK(vigil_reader_open_mem(&r, "conn.log.gz", z, cut, &o) == VIGIL_OK);
-    while (vigil_reader_next(r, &rec) == VIGIL_OK && rec) recs++;
+    unsigned long long recs = test_read_all(r);
     CHECK(recs > 0 && recs < 2000);
     CHECK_EQ_U(dl.n, 1);
     CHECK(dl.reason[0] == VIGIL_SKIP_TRUNCATED_GZIP);
@@ -435,8 +392,8 @@ TEST(tsv_real_logs_read_exactly)
         char path[512];
         test_real_path(real_logs[i].path, path, sizeof path);
         vigil_reader *r;
-        diag_log dl = { 0 };
-        vigil_reader_opts o = { .diag = record_diag, .diag_user = &dl };
+        test_diags dl = { 0 };
+        vigil_reader_opts o = test_diag_opts(&dl);
         if (vigil_reader_open(&r, path, &o) != VIGIL_OK) {
             fprintf(stderr, "  cannot open %s\n", path);
             vigil_test_failures++;
@@ -492,32 +449,6 @@ TEST(tsv_real_njrat_labels_and_c2_pair)
     vigil_reader_free(r);
 }
 
-/* An allocator that fails its Nth allocation (1-based); 0 never fails. */
-typedef struct failing_alloc {
-    int fail_at;  /* which allocation fails */
-    int count;    /* allocations so far */
-} failing_alloc;
-
-static void *fa_malloc(void *u, size_t n)
-{
-    failing_alloc *f = u;
-    if (++f->count == f->fail_at) return NULL;
-    return malloc(n ? n : 1);
-}
-
-static void *fa_realloc(void *u, void *p, size_t n)
-{
-    failing_alloc *f = u;
-    if (++f->count == f->fail_at) return NULL;
-    return realloc(p, n ? n : 1);
-}
-
-static void fa_free(void *u, void *p)
-{
-    (void)u;
-    free(p);
-}
-
 TEST(tsv_every_allocation_failure_is_clean)
 {
     /* Two blocks so both header paths allocate; gzip so the inflate
@@ -529,8 +460,8 @@ TEST(tsv_every_allocation_failure_is_clean)
     int saw_success = 0, saw_enomem = 0;
     for (int gzip = 0; gzip < 2; gzip++) {
         for (int n = 1; n < 200; n++) {
-            failing_alloc fa = { n, 0 };
-            vigil_allocator a = { fa_malloc, fa_realloc, fa_free, &fa };
+            test_fail_alloc fa;
+            vigil_allocator a = test_fail_allocator(&fa, n);
             vigil_reader_opts o = { .alloc = &a };
             vigil_reader *r = NULL;
             vigil_status st = gzip ? vigil_reader_open_mem(&r, "conn.log.gz", z, zl, &o)
@@ -543,7 +474,7 @@ TEST(tsv_every_allocation_failure_is_clean)
             CHECK(st == VIGIL_OK || st == VIGIL_ENOMEM);
             if (st == VIGIL_ENOMEM) saw_enomem = 1;
             vigil_reader_free(r);
-            if (st == VIGIL_OK && fa.count < n) {
+            if (st == VIGIL_OK && fa.calls < n) {
                 CHECK_EQ_U(recs, 3); /* no failure was injected: all read */
                 saw_success = 1;
                 break;
@@ -565,7 +496,7 @@ TEST(tsv_escaped_marker_is_a_value_not_unset)
     vigil_reader *r;
     CHECK(vigil_reader_open_mem(&r, "http.log", text, strlen(text), NULL) == VIGIL_OK);
     const vigil_record *rec;
-    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec);
+    rec = test_next_record(r);
     if (rec) {
         CHECK_VSTR(rec->u.http.uri, "-");
         CHECK(rec->u.http.user_agent.p == NULL);

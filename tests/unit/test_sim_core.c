@@ -4,38 +4,12 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
-#include "test.h"
+#include "fixture.h"
 #include "sim.h"
 
 #define START_2018 1514764800 /* 2018-01-01 00:00:00 UTC, a Monday */
 
 /* ---- helpers ---------------------------------------------------------------- */
-
-/* An allocator that fails its Nth allocation (1-based); 0 never fails. */
-typedef struct failing_alloc {
-    int fail_at;  /* which allocation fails */
-    int count;    /* allocations so far */
-} failing_alloc;
-
-static void *fa_malloc(void *u, size_t n)
-{
-    failing_alloc *f = u;
-    if (++f->count == f->fail_at) return NULL;
-    return malloc(n ? n : 1);
-}
-
-static void *fa_realloc(void *u, void *p, size_t n)
-{
-    failing_alloc *f = u;
-    if (++f->count == f->fail_at) return NULL;
-    return realloc(p, n ? n : 1);
-}
-
-static void fa_free(void *u, void *p)
-{
-    (void)u;
-    free(p);
-}
 
 /* Every regular file under `dir`, relative paths, sorted. */
 typedef struct file_list {
@@ -345,13 +319,13 @@ TEST(sim_world_allocation_failure_is_clean)
 {
     int ok = 0;
     for (int n = 1; n < 2000 && !ok; n++) {
-        failing_alloc fa = { n, 0 };
-        vigil_allocator al = { fa_malloc, fa_realloc, fa_free, &fa };
+        test_fail_alloc fa;
+        vigil_allocator al = test_fail_allocator(&fa, n);
         vigil__sim_world *w = NULL;
         vigil_status rc = vigil__sim_world_new(&w, 1, START_2018, 5, 60, &al);
         if (rc == VIGIL_OK) {
             ok = 1;
-            CHECK(fa.count < n); /* no failure was injected */
+            CHECK(fa.calls < n); /* no failure was injected */
             vigil__sim_world_free(w);
         } else {
             CHECK(rc == VIGIL_ENOMEM);

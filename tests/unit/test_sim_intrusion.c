@@ -1,7 +1,7 @@
 /* test_sim_intrusion.c -- the planted intrusion: each C2 profile's property, timeline, truth.json. */
 #include <math.h>
 #include <stdlib.h>
-#include "test.h"
+#include "fixture.h"
 #include "sim.h"
 
 #define START 1514764800LL /* 2018-01-01 00:00 UTC */
@@ -312,6 +312,17 @@ static int shared_world(vigil__sim_world **w, recs **r)
     return 1;
 }
 
+/* The shared world, a copy of its records' handle (the array stays
+ * shared) and its truth, checked to load; 0 when the world cannot be made. */
+static int shared_truth(vigil__sim_world **w, recs *r, truth *t)
+{
+    recs *rp;
+    if (!shared_world(w, &rp)) return 0;
+    *r = *rp;
+    CHECK(load_truth(*w, NULL, 0, t));
+    return 1;
+}
+
 static const char *const profiles[10] = {
     "steady", "jitter", "missed", "office_hours", "burst",
     "rotating", "low_slow", "http", "tls", "dns",
@@ -425,11 +436,9 @@ TEST(simi_hours_match_truth)
 TEST(simi_profiles_steady_jitter_missed)
 {
     vigil__sim_world *w;
-    recs *rp;
-    if (!shared_world(&w, &rp)) return;
-    const recs r = *rp;
+    recs r;
     truth t;
-    CHECK(load_truth(w, NULL, 0, &t));
+    if (!shared_truth(&w, &r, &t)) return;
     size_t n;
     double mean, cv;
     /* steady: intervals all near the period. */
@@ -465,11 +474,9 @@ TEST(simi_profiles_steady_jitter_missed)
 TEST(simi_profile_office_hours)
 {
     vigil__sim_world *w;
-    recs *rp;
-    if (!shared_world(&w, &rp)) return;
-    const recs r = *rp;
+    recs r;
     truth t;
-    CHECK(load_truth(w, NULL, 0, &t));
+    if (!shared_truth(&w, &r, &t)) return;
     const ev *e = find_id(&t, 4);
     const vigil__sim_host *h = host_named(w, e->src_host);
     CHECK(h != NULL);
@@ -500,11 +507,9 @@ TEST(simi_profile_office_hours)
 TEST(simi_profiles_burst_rotating_low_slow)
 {
     vigil__sim_world *w;
-    recs *rp;
-    if (!shared_world(&w, &rp)) return;
-    const recs r = *rp;
+    recs r;
     truth t;
-    CHECK(load_truth(w, NULL, 0, &t));
+    if (!shared_truth(&w, &r, &t)) return;
     /* burst: groups of 3-6 connections seconds apart. */
     size_t n;
     double *ts = times_of(&r, 5, &n);
@@ -580,28 +585,12 @@ TEST(simi_profiles_burst_rotating_low_slow)
     free(iv);
 }
 
-/* Shannon entropy of s[0..n) in bits per character. */
-static double entropy(const char *s, size_t n)
-{
-    unsigned cnt[256] = { 0 };
-    for (size_t i = 0; i < n; i++) cnt[(unsigned char)s[i]]++;
-    double h = 0;
-    for (int i = 0; i < 256; i++)
-        if (cnt[i]) {
-            double p = (double)cnt[i] / n;
-            h -= p * log2(p);
-        }
-    return h;
-}
-
 TEST(simi_profiles_http_tls_dns)
 {
     vigil__sim_world *w;
-    recs *rp;
-    if (!shared_world(&w, &rp)) return;
-    const recs r = *rp;
+    recs r;
     truth t;
-    CHECK(load_truth(w, NULL, 0, &t));
+    if (!shared_truth(&w, &r, &t)) return;
     const ev *eh = find_id(&t, 8), *et = find_id(&t, 9), *ed = find_id(&t, 10);
     CHECK(eh->ua[0] && eh->name[0] && et->name[0] && ed->domain[0]);
     char resolver[2][48];
@@ -641,7 +630,7 @@ TEST(simi_profiles_http_tls_dns)
             }
             size_t label = strcspn(x->query, ".");
             if (label < 40) dns_bad++;
-            ent_sum += entropy(x->query, label);
+            ent_sum += test_entropy(x->query, label);
         } else if (c->truth == 13 && x->query && c->a.dns.qtype == 16) {
             upstream++; /* the resolver's upstream query for the tunnel */
             char ip[48];
@@ -679,11 +668,9 @@ TEST(simi_profiles_http_tls_dns)
 TEST(simi_timeline)
 {
     vigil__sim_world *w;
-    recs *rp;
-    if (!shared_world(&w, &rp)) return;
-    const recs r = *rp;
+    recs r;
     truth t;
-    CHECK(load_truth(w, NULL, 0, &t));
+    if (!shared_truth(&w, &r, &t)) return;
     const ev *quiet = find_kind(&t, "c2_quiet"), *heist = find_kind(&t, "heist");
     const ev *exfil = find_kind(&t, "exfil"), *lc = find_kind(&t, "long_conn");
     /* Quiet: 23:30-23:59:59 Tokyo on 2018-01-25; heist minutes after midnight. */
