@@ -111,7 +111,10 @@ typedef struct vigil__dns_view {
                                   labels */
     const double *ts;          /* query times, sorted */
     size_t nts;
-    uint32_t prevalence;       /* internal hosts querying the domain */
+    uint32_t prevalence;       /* internal hosts querying the domain
+                                  (resolvers not counted) */
+    uint8_t src_is_resolver;   /* src answers other internal hosts' DNS:
+                                  its queries relay theirs */
     double first_ts, last_ts;
 } vigil__dns_view;
 

@@ -288,6 +288,12 @@ vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
     if (rc != VIGIL_OK) return rc;
     uint8_t fl = a->addrs[src].flags;
     if (!(fl & VIGIL__ADDR_INTERNAL) || (fl & VIGIL__ADDR_NOISE)) return VIGIL_OK;
+    /* An internal host answering an internal host's query is a resolver. */
+    uint32_t resp;
+    rc = vigil__agg_addr_id(a, &d->id.resp_h, &resp);
+    if (rc != VIGIL_OK) return rc;
+    if ((a->addrs[resp].flags & VIGIL__ADDR_INTERNAL) && !(a->addrs[resp].flags & VIGIL__ADDR_NOISE))
+        a->addrs[resp].flags |= VIGIL__ADDR_RESOLVER;
     size_t off = vigil__registered_domain(name, n);
     uint32_t dom;
     rc = vigil__str_intern(&a->alloc, &a->names, name + off, n - off, &dom);
@@ -597,6 +603,7 @@ vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out)
     out->ts = e->ts;
     out->nts = e->nts;
     out->prevalence = e->prevalence;
+    out->src_is_resolver = (a->addrs[e->src].flags & VIGIL__ADDR_RESOLVER) != 0;
     out->first_ts = e->first_ts;
     out->last_ts = e->last_ts;
     return VIGIL_OK;

@@ -141,6 +141,13 @@ vigil_status vigil__detect_dns(const vigil__dns_view *d, const vigil__detect_cfg
         vigil_finding_reason(&f, "%u internal hosts query the domain: a shared service", (unsigned)prev);
     }
 
+    /* 6. A resolver's upstream queries relay its clients': the evidence
+     * is real, but the host to act on is the client (its own finding). */
+    if (d->src_is_resolver) {
+        z -= 1.0;
+        vigil_finding_reason(&f, "an internal resolver relaying its clients' queries: look for the client");
+    }
+
     f.score = logistic(z);
     if (f.score < min_score) return VIGIL_OK;
     return vigil_findings_push(out, &f);

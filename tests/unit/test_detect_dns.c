@@ -82,6 +82,29 @@ TEST(dnsdet_txt_tunnel)
     vigil_findings_free(&fs);
 }
 
+/* The same tunnel seen from an internal resolver relaying it: still
+ * reported, but below the client, with a reason pointing at the client. */
+TEST(dnsdet_resolver_relay_ranks_below_client)
+{
+    uint64_t seed = 51;
+    static double ts[3000];
+    times(ts, 3000, &seed, 40, 0.3);
+    vigil__dns_view d = base_dns(ts, 3000);
+    d.unique_names = 2990;
+    d.txt_queries = 3000;
+    d.mean_label_len = 52;
+    d.max_label_len = 62;
+    d.mean_entropy = mean_entropy(&seed, "abcdefghijklmnopqrstuvwxyz0123456789", 52, 50);
+    vigil_findings fc = { 0 }, fr = { 0 };
+    double client = run_dns(&d, &fc);
+    d.src_is_resolver = 1;
+    double relay = run_dns(&d, &fr);
+    CHECK(relay >= 0.5 && relay < client);
+    CHECK(fr.n == 1 && test_has_reason(&fr.v[0], "resolver"));
+    vigil_findings_free(&fc);
+    vigil_findings_free(&fr);
+}
+
 /* A quieter tunnel over A queries: 300 unique 30-char hex-ish labels at
  * irregular times from one host. */
 TEST(dnsdet_a_record_tunnel)
