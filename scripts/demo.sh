@@ -18,7 +18,7 @@ echo "  $WORLD/assets.csv   internal hosts (ip, hostname, owner, department, rol
 echo "  $WORLD/people.csv   staff directory"
 echo "  $WORLD/truth.json   what is hidden in the logs (the answer key)"
 echo
-echo "== vigil stats $WORLD/zeek  (every log, read in one pass; hunting arrives in a later issue)"
+echo "== vigil stats $WORLD/zeek  (every log, read in one pass)"
 status=0
 $VIGIL stats -q "$WORLD/zeek" || status=$?
 echo
@@ -50,6 +50,18 @@ else
     echo "  (no truth.json)"
 fi
 echo
+echo "== vigil hunt $WORLD/zeek  (the 30 highest findings; --format jsonl for the SIEM)"
+B=${BUILD:-build}
+$VIGIL hunt -q --format jsonl --min-score 0 --output "$B/demo-findings.jsonl" "$WORLD/zeek" || status=$?
+$VIGIL hunt -q --top 30 "$WORLD/zeek" || true
+# How many of the planted events the hunt found, against truth.json.
+if ${CC:-cc} -std=c11 -O2 -D_DEFAULT_SOURCE -Iinclude -Ilib -o "$B/eval_match" eval/eval_match.c \
+        "$B/libvigil.a" $(pkg-config --libs libisal libpcap zlib 2>/dev/null || echo -lisal -lpcap -lz) \
+        -lm -pthread 2>/dev/null; then
+    "$B/eval_match" "$WORLD/truth.json" "$B/demo-findings.jsonl" |
+        awk '/^recall:/ { sub(/^recall: /, ""); print "demo: hunt found " $0 }'
+fi
+echo
 
 REAL=${VIGIL_REAL_DATA:-../shared/data/real}
 if [ ! -d "$REAL" ]; then
@@ -63,4 +75,7 @@ echo
 echo "== the same as JSON (the stable interface scripts read)"
 $VIGIL stats --quiet --format json "$REAL/njrat" || true
 echo
-echo "demo: exit status of the stats runs: world $status, real captures $status_real (0 clean, 3 records skipped, 1 unreadable path)"
+echo "== vigil hunt on the real Remcos capture (a RAT's refused-connection retry storm)"
+$VIGIL hunt -q -v "$REAL/remcos" || true
+echo
+echo "demo: exit status: world $status, real captures $status_real (0 clean, 3 records skipped, 1 unreadable path)"
