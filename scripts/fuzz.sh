@@ -120,6 +120,14 @@ for p in $parsers; do
                 split -l 25 -a 3 "$f" "$c/real$i-"
             done
         fi ;;
+    pcap)
+        # The first 48 KiB of each real capture (a cut capture is a valid
+        # input too: the reader must report it, not crash).
+        for f in "$REAL"/pcap/*.pcap; do
+            [ -f "$f" ] || continue
+            i=$((i + 1))
+            head -c 49152 "$f" >"$c/real$i"
+        done ;;
     esac
     # libFuzzer ignores inputs above -max_len; drop them here to be explicit.
     find "$c" -type f -size +64k -delete
