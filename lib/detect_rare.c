@@ -19,7 +19,9 @@
 #define MIN_CONNS 4           /* fewer connections: a one-off visit */
 #define MIN_HOURS 2           /* fewer distinct hours: a one-off visit */
 #define FEW_HOSTS 5           /* fewer internal hosts: prevalence says nothing */
-#define RARE_FRAC 0.05        /* at most this share of hosts (or 2) is rare */
+#define RARE_FRAC 0.01        /* at most this share of hosts (or 2) is rare:
+                                 a site 1 in 100 colleagues visits is a
+                                 niche, not a secret */
 
 static double logistic(double z)
 {
