@@ -135,7 +135,9 @@ static vigil_status ensure_cols(vigil_reader *r, tsv_state *st, size_t n)
     size_t *flen = vigil__realloc(&r->alloc, st->flen, nc * sizeof *flen);
     if (!flen) return VIGIL_ENOMEM;
     st->flen = flen;
-    size_t *seps = vigil__realloc(&r->alloc, st->seps, (nc + 1) * sizeof *seps);
+    /* +17: find_seps checks the limit once per 16-byte block, so one block
+     * may store up to 16 offsets past it. */
+    size_t *seps = vigil__realloc(&r->alloc, st->seps, (nc + 17) * sizeof *seps);
     if (!seps) return VIGIL_ENOMEM;
     st->seps = seps;
     st->cap = nc;
@@ -322,13 +324,16 @@ static int has_binary(const char *p, size_t n, size_t reported_len)
 }
 
 /* Finds every separator of the line: st->seps[0..k) get their offsets and
- * *bs is set when the line holds a backslash.  Stops after max_seps+1. */
+ * *bs is set when the line holds a backslash.  Stops in the 16-byte block
+ * where more than max_seps were found (k may then exceed max_seps + 1 by up
+ * to 15: the array has room). */
 static size_t find_seps(const char *p, size_t n, char sep, size_t *seps, size_t max_seps, int *bs)
 {
     size_t k = 0;
     int any_bs = 0;
 #if defined(__SSE2__)
     const __m128i vs = _mm_set1_epi8(sep), vb = _mm_set1_epi8('\\');
+    unsigned mball = 0;
     for (size_t i = 0; i < n; i += 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
         unsigned ms = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vs));
@@ -338,13 +343,14 @@ static size_t find_seps(const char *p, size_t n, char sep, size_t *seps, size_t 
             ms &= keep;
             mb &= keep;
         }
-        any_bs |= mb != 0;
+        mball |= mb;
         while (ms) {
-            if (k > max_seps) { *bs = any_bs; return k; }
             seps[k++] = i + (size_t)__builtin_ctz(ms);
             ms &= ms - 1;
         }
+        if (k > max_seps) break; /* too many fields: the caller says so */
     }
+    any_bs = mball != 0;
 #else
     for (size_t i = 0; i < n; i++) {
         if (p[i] == sep) {
