@@ -379,6 +379,14 @@ int tool_hunt(int argc, char **argv)
         status = TOOL_EXIT_UNREADABLE;
         goto out;
     }
+    /* Connections were read but none had an internal side: the capture is
+     * of hosts with public addresses (a lab, a university, a cloud VM).
+     * Say what to do instead of printing an empty table in silence. */
+    if (sum.conn_records > 0 && sum.conns_kept == 0 && sum.external_only > 0)
+        fprintf(stderr, "vigil hunt: none of the %llu connections has an internal side "
+                "(no address in the internal networks, no Zeek local_orig); name your "
+                "hosts with --internal CIDR or an `internal` line in --config\n",
+                (unsigned long long)sum.conn_records);
     tool_diag_summary(&diag);
     if (paths.unreadable || sum.unreadable) status = TOOL_EXIT_UNREADABLE;
     else if (tool_diag_skipped(&diag)) status = TOOL_EXIT_SKIPPED;
