@@ -137,6 +137,9 @@ typedef struct vigil__nx_view {
 typedef struct vigil__detect_cfg {
     double min_score;          /* findings below are not emitted (0.05) */
     uint32_t min_conns;        /* fewest connections a beacon needs (default 4) */
+    int has_tz;                /* tz_offset is known (else times are UTC) */
+    int tz_offset;             /* seconds east of UTC of the site's local time:
+                                  office hours and "at night" are judged in it */
 } vigil__detect_cfg;
 
 vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect_cfg *cfg,

@@ -282,6 +282,13 @@ static const char *fmt_bytes(char *buf, size_t cap, double b)
     return buf;
 }
 
+/* A UTC hour of day as the site's local hour (UTC without a time zone). */
+static int local_hour(int utc_hour, const vigil__detect_cfg *cfg)
+{
+    int off = cfg && cfg->has_tz ? cfg->tz_offset / 3600 : 0;
+    return ((utc_hour + off) % 24 + 24) % 24;
+}
+
 /* Day of the week of a UTC day index (0 = Sunday; day 0 was a Thursday). */
 static int weekday_of(double day)
 {
@@ -588,8 +595,9 @@ vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect
         vigil_finding_reason(&f, "%zu beats over %.0f%% of the capture since first contact", best.beats,
                    100 * pers_frac);
     if (sch.daily)
-        vigil_finding_reason(&f, "active only %02d-%02d UTC, sleeps outside it%s (%zu sleep gaps)",
-                   sch.window_start, (sch.window_start + sch.window_len) % 24,
+        vigil_finding_reason(&f, "active only %02d-%02d %s, sleeps outside it%s (%zu sleep gaps)",
+                   local_hour(sch.window_start, cfg), local_hour(sch.window_start + sch.window_len, cfg),
+                   cfg && cfg->has_tz ? "local time" : "UTC",
                    sch.weekends_off ? " and at weekends" : "", sch.sleeps);
     else if (sch.sleeps > 0 && sch.longest_sleep >= DAY)
         vigil_finding_reason(&f, "silent for %s once, regular before and after",

@@ -103,9 +103,22 @@ vigil_status vigil__detect_exfil(const vigil__host_view *h, const vigil__peer_vi
 
     /* 1. Size of the transfer to one destination. */
     z += clampd(1.2 * log2(fmax(top, 1.0) / (40 * MB)), -3.0, 3.0);
-    vigil_finding_reason(&f, "%s out to one destination in %s-%s UTC (%s out that day)",
-                         fmt_bytes(top, b1, sizeof b1), fmt_tod(h->top_first_ts, t1, sizeof t1),
-                         fmt_tod(h->top_last_ts, t2, sizeof t2), fmt_bytes(v, b2, sizeof b2));
+    double tz = cfg && cfg->has_tz ? cfg->tz_offset : 0;
+    vigil_finding_reason(&f, "%s out to one destination in %s-%s %s (%s out that day)",
+                         fmt_bytes(top, b1, sizeof b1), fmt_tod(h->top_first_ts + tz, t1, sizeof t1),
+                         fmt_tod(h->top_last_ts + tz, t2, sizeof t2),
+                         cfg && cfg->has_tz ? "local time" : "UTC", fmt_bytes(v, b2, sizeof b2));
+    /* 1b. When: with the site's time zone known, a transfer that starts
+     * between 00:00 and 06:00 local time happens while nobody works. */
+    if (cfg && cfg->has_tz && isfinite(h->top_first_ts)) {
+        double tod = fmod(h->top_first_ts + tz, DAY);
+        if (tod < 0) tod += DAY;
+        if (tod < 6 * 3600.0) {
+            z += 0.75;
+            vigil_finding_reason(&f, "at night: starts %s local time, outside anyone's working hours",
+                                 fmt_tod(h->top_first_ts + tz, t1, sizeof t1));
+        }
+    }
 
     /* 2. The host's own history: its other active days, the nearest
      * HISTORY_MAX of them. */

@@ -483,7 +483,7 @@ static vigil_status detect_all(const vigil__agg *agg, const vigil_hunt_opts *o,
 {
     size_t nthreads = thread_count(o->threads);
     vigil__detect_cfg cfg = { .min_score = o->min_score > DETECT_FLOOR ? o->min_score : DETECT_FLOOR,
-                              .min_conns = 4 };
+                              .min_conns = 4, .has_tz = o->has_tz, .tz_offset = o->tz_offset };
     vigil__peer_view peers;
     vigil__agg_peers(agg, &peers);
     atomic_size_t next;

@@ -52,8 +52,8 @@ fi
 echo
 echo "== vigil hunt $WORLD/zeek  (the 30 highest findings; --format jsonl for the SIEM)"
 B=${BUILD:-build}
-$VIGIL hunt -q --format jsonl --min-score 0 --output "$B/demo-findings.jsonl" "$WORLD/zeek" || status=$?
-$VIGIL hunt -q --top 30 "$WORLD/zeek" || true
+$VIGIL hunt -q --tz +09:00 --format jsonl --min-score 0 --output "$B/demo-findings.jsonl" "$WORLD/zeek" || status=$?
+$VIGIL hunt -q --tz +09:00 --top 30 "$WORLD/zeek" || true
 # How many of the planted events the hunt found, against truth.json.
 if ${CC:-cc} -std=c11 -O2 -D_DEFAULT_SOURCE -Iinclude -Ilib -o "$B/eval_match" eval/eval_match.c \
         "$B/libvigil.a" $(pkg-config --libs libisal libpcap zlib 2>/dev/null || echo -lisal -lpcap -lz) \

@@ -28,6 +28,9 @@ static void hunt_usage(FILE *f)
             "      --until T            only records before T\n"
             "                           T: epoch seconds, YYYY-MM-DD or\n"
             "                           YYYY-MM-DDTHH:MM[:SS][Z|+hh:mm] (UTC by default)\n"
+            "      --tz +hh:mm          the site's local time (e.g. +09:00): reasons\n"
+            "                           give local hours, and exfil weighs transfers\n"
+            "                           made at night (00-06 local)\n"
             "  -o, --output FILE        write the findings to FILE, not stdout\n"
             "  -c, --config FILE        allow/ignore rules (docs/config.md)\n"
             "  -i, --internal CIDR      an internal network (repeatable; default\n"
@@ -170,15 +173,39 @@ static void on_progress(void *user, const vigil_hunt_progress *p)
     tp->shown = 1;
 }
 
+/* "+09:00", "-0500", "+9", "UTC", "Z" -> seconds east of UTC.  1 on success. */
+static int parse_tz(const char *s, int *out)
+{
+    if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0 || strcmp(s, "utc") == 0) {
+        *out = 0;
+        return 1;
+    }
+    int sign = s[0] == '-' ? -1 : s[0] == '+' ? 1 : 0;
+    if (!sign) return 0;
+    const char *p = s + 1;
+    int h = 0, m = 0, nd = 0;
+    while (*p >= '0' && *p <= '9' && nd < 2) { h = h * 10 + (*p++ - '0'); nd++; }
+    if (!nd) return 0;
+    if (*p == ':') p++;
+    if (*p) {
+        if (!(p[0] >= '0' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' && !p[2])) return 0;
+        m = (p[0] - '0') * 10 + (p[1] - '0');
+    }
+    if (h > 14) return 0;
+    *out = sign * (h * 3600 + m * 60);
+    return 1;
+}
+
 int tool_hunt(int argc, char **argv)
 {
-    enum { OPT_SINCE = 1000, OPT_UNTIL };
+    enum { OPT_SINCE = 1000, OPT_UNTIL, OPT_TZ };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, 'f' },
         { "min-score", required_argument, NULL, 's' },
         { "top", required_argument, NULL, 'n' },
         { "since", required_argument, NULL, OPT_SINCE },
         { "until", required_argument, NULL, OPT_UNTIL },
+        { "tz", required_argument, NULL, OPT_TZ },
         { "output", required_argument, NULL, 'o' },
         { "config", required_argument, NULL, 'c' },
         { "internal", required_argument, NULL, 'i' },
@@ -256,6 +283,14 @@ int tool_hunt(int argc, char **argv)
             else { ho.has_until = 1; ho.until = t; }
             break;
         }
+        case OPT_TZ:
+            if (!parse_tz(optarg, &ho.tz_offset)) {
+                fprintf(stderr, "vigil hunt: bad time zone '%s' (e.g. +09:00, -0500, UTC)\n", optarg);
+                status = TOOL_EXIT_USAGE;
+                goto out;
+            }
+            ho.has_tz = 1;
+            break;
         case 'o': output = optarg; break;
         case 'c': config_path = optarg; break;
         case 'i':

@@ -43,6 +43,10 @@ typedef struct vigil_hunt_opts {
     double min_score;              /* findings below are dropped; detectors
                                       never emit below 0.05 */
     const vigil_config *config;    /* allow/ignore rules (borrowed), or NULL */
+    int has_tz;                    /* tz_offset is set */
+    int tz_offset;                 /* the site's local time, seconds east of
+                                      UTC: reasons give local hours and exfil
+                                      weighs transfers at night */
     vigil_hunt_progress_fn progress; /* optional */
     void *progress_user;           /* passed back to progress */
     double progress_interval;      /* seconds between progress calls; 0: 0.25 */

@@ -590,7 +590,7 @@ TEST(beacon_min_score_and_cfg)
     memset(&c, 0, sizeof c);
     beacon_gen_renewal(&c, &r, B_T0, B_T0 + B_DAY, 60, 0.02, 0, 300);
     beacon_finish(&c, B_T0, B_T0 + B_DAY);
-    vigil__detect_cfg cfg = { 0.999, 4 };
+    vigil__detect_cfg cfg = { .min_score = 0.999, .min_conns = 4 };
     vigil_findings fs;
     memset(&fs, 0, sizeof fs);
     CHECK(vigil__detect_beacon(&c.v, &cfg, &fs) == VIGIL_OK);

@@ -23,7 +23,7 @@ static double mean_entropy(uint64_t *seed, const char *alphabet, size_t len, int
 static double run_dns(const vigil__dns_view *d, vigil_findings *fs)
 {
     test_findings_reset(fs);
-    vigil__detect_cfg cfg = { 0.0, 4 };
+    vigil__detect_cfg cfg = { .min_score = 0.0, .min_conns = 4 };
     CHECK(vigil__detect_dns(d, &cfg, fs) == VIGIL_OK);
     return test_one_finding(fs, "dns", VIGIL_FIND_DNS, 3);
 }
@@ -31,7 +31,7 @@ static double run_dns(const vigil__dns_view *d, vigil_findings *fs)
 static double run_dga(const vigil__nx_view *x, vigil_findings *fs)
 {
     test_findings_reset(fs);
-    vigil__detect_cfg cfg = { 0.0, 4 };
+    vigil__detect_cfg cfg = { .min_score = 0.0, .min_conns = 4 };
     CHECK(vigil__detect_dga(x, &cfg, fs) == VIGIL_OK);
     if (fs->n == 0) return -1; /* quietly: no "no finding" line for DGA */
     return test_one_finding(fs, "dga", VIGIL_FIND_DNS, 0);

@@ -41,7 +41,7 @@ static vigil__host_view base_host(const uint64_t *days, size_t n)
 static double run(const vigil__host_view *h, const vigil__peer_view *pv, vigil_findings *fs)
 {
     test_findings_reset(fs);
-    vigil__detect_cfg cfg = { 0.0, 4 };
+    vigil__detect_cfg cfg = { .min_score = 0.0, .min_conns = 4 };
     CHECK(vigil__detect_exfil(h, pv, &cfg, fs) == VIGIL_OK);
     return test_one_finding(fs, "exfil", VIGIL_FIND_EXFIL, 3);
 }
@@ -73,6 +73,36 @@ TEST(exfil_night_to_new_destination)
 
 /* The backup server: tens of GB every night (Saturdays more) to a
  * provider only it uses: its own history says normal. */
+/* With the site's time zone known, the same transfer scores higher at
+ * 01:12 local time than at 11:00, and says so. */
+TEST(exfil_night_weighs_with_time_zone)
+{
+    uint64_t seed = 43, days[28];
+    ordinary_days(days, 28, &seed, 25 * MB);
+    days[18] += 150 * MB;
+    vigil__host_view h = base_host(days, 28);
+    h.top_bytes = 150 * MB;
+    h.top_day = T0 + 18 * DAY;
+    h.top_dst_prevalence = 1;
+    vigil__peer_view pv = office_peers();
+    vigil__detect_cfg tokyo = { .min_score = 0.05, .min_conns = 4, .has_tz = 1, .tz_offset = 9 * 3600 };
+    vigil_findings night = { 0 }, day = { 0 };
+    h.top_first_ts = h.top_day + 16.2 * 3600; /* 01:12 in Tokyo */
+    h.top_last_ts = h.top_first_ts + 600;
+    CHECK(vigil__detect_exfil(&h, &pv, &tokyo, &night) == VIGIL_OK && night.n == 1);
+    h.top_first_ts = h.top_day + 2 * 3600; /* 11:00 in Tokyo */
+    h.top_last_ts = h.top_first_ts + 600;
+    CHECK(vigil__detect_exfil(&h, &pv, &tokyo, &day) == VIGIL_OK && day.n == 1);
+    if (night.n == 1 && day.n == 1) {
+        CHECK(night.v[0].score > day.v[0].score);
+        CHECK(test_has_reason(&night.v[0], "at night"));
+        CHECK(test_has_reason(&night.v[0], "01:12-01:22 local time"));
+        CHECK(!test_has_reason(&day.v[0], "at night"));
+    }
+    vigil_findings_free(&night);
+    vigil_findings_free(&day);
+}
+
 TEST(exfil_backup_server_every_night)
 {
     uint64_t seed = 42, days[28];

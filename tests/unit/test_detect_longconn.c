@@ -20,7 +20,7 @@ static vigil__pair_view base_pair(void)
 static double run(const vigil__pair_view *p, vigil_findings *fs)
 {
     test_findings_reset(fs);
-    vigil__detect_cfg cfg = { 0.0, 4 }; /* every finding, however low */
+    vigil__detect_cfg cfg = { .min_score = 0.0, .min_conns = 4 }; /* every finding, however low */
     vigil_status rc = vigil__detect_longconn(p, &cfg, fs);
     CHECK(rc == VIGIL_OK);
     return test_one_finding(fs, "long_conn", VIGIL_FIND_LONG_CONN, 3);

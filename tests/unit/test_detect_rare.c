@@ -21,7 +21,7 @@ static vigil__pair_view base_pair(void)
 static double run(const vigil__pair_view *p, vigil_findings *fs)
 {
     test_findings_reset(fs);
-    vigil__detect_cfg cfg = { 0.0, 4 };
+    vigil__detect_cfg cfg = { .min_score = 0.0, .min_conns = 4 };
     CHECK(vigil__detect_rare(p, &cfg, fs) == VIGIL_OK);
     return test_one_finding(fs, "rare_dest", VIGIL_FIND_RARE_DEST, 3);
 }
