@@ -108,18 +108,6 @@ vigil_status vigil__detect_exfil(const vigil__host_view *h, const vigil__peer_vi
                          fmt_bytes(top, b1, sizeof b1), fmt_tod(h->top_first_ts + tz, t1, sizeof t1),
                          fmt_tod(h->top_last_ts + tz, t2, sizeof t2),
                          cfg && cfg->has_tz ? "local time" : "UTC", fmt_bytes(v, b2, sizeof b2));
-    /* 1b. When: with the site's time zone known, a transfer that starts
-     * between 00:00 and 06:00 local time happens while nobody works. */
-    if (cfg && cfg->has_tz && isfinite(h->top_first_ts)) {
-        double tod = fmod(h->top_first_ts + tz, DAY);
-        if (tod < 0) tod += DAY;
-        if (tod < 6 * 3600.0) {
-            z += 0.75;
-            vigil_finding_reason(&f, "at night: starts %s local time, outside anyone's working hours",
-                                 fmt_tod(h->top_first_ts + tz, t1, sizeof t1));
-        }
-    }
-
     /* 2. The host's own history: its other active days, the nearest
      * HISTORY_MAX of them. */
     double hist[HISTORY_MAX];
@@ -133,6 +121,7 @@ vigil_status vigil__detect_exfil(const vigil__host_view *h, const vigil__peer_vi
         if (d > max_other) max_other = d;
     }
     uint32_t active = 0;
+    int normal_for_host = 0; /* its other days are as large: its routine */
     for (size_t i = 0; i < h->ndays; i++) active += h->bytes_out_by_day[i] != 0;
     f.days_present = active;
     if (k >= MIN_HISTORY) {
@@ -141,6 +130,7 @@ vigil_status vigil__detect_exfil(const vigil__host_view *h, const vigil__peer_vi
         double r = v / fmax(med, 1 * MB);
         double t = clampd(1.2 * log2(r / 5.0), -2.5, 2.0);
         if (v <= 1.5 * max_other) {
+            normal_for_host = 1;
             t = fmin(t, -2.0);
             vigil_finding_reason(&f, "normal for this host: it sent up to %s on its other days (median %s)",
                                  fmt_bytes(max_other, b1, sizeof b1), fmt_bytes(med, b2, sizeof b2));
@@ -155,6 +145,19 @@ vigil_status vigil__detect_exfil(const vigil__host_view *h, const vigil__peer_vi
         else
             vigil_finding_reason(&f, "only %zu other active day%s: too little history of this host to compare",
                                  k, k == 1 ? "" : "s");
+    }
+
+    /* 2b. When: with the site's time zone known, a transfer that starts
+     * between 00:00 and 06:00 local time happens while nobody works --
+     * unless this host moves that much every day (a nightly backup). */
+    if (cfg && cfg->has_tz && isfinite(h->top_first_ts) && !normal_for_host) {
+        double tod = fmod(h->top_first_ts + tz, DAY);
+        if (tod < 0) tod += DAY;
+        if (tod < 6 * 3600.0) {
+            z += 0.75;
+            vigil_finding_reason(&f, "at night: starts %s local time, outside anyone's working hours",
+                                 fmt_tod(h->top_first_ts + tz, t1, sizeof t1));
+        }
     }
 
     /* 3. Peers: every internal host's days. */

@@ -99,6 +99,19 @@ TEST(exfil_night_weighs_with_time_zone)
         CHECK(test_has_reason(&night.v[0], "01:12-01:22 local time"));
         CHECK(!test_has_reason(&day.v[0], "at night"));
     }
+    /* A host that moves as much every night (a backup server): its
+     * routine, not a night-time anomaly. */
+    vigil_findings routine = { 0 };
+    for (size_t i = 0; i < 28; i++) days[i] = 140 * MB + i * MB;
+    h = base_host(days, 28);
+    h.top_bytes = 150 * MB;
+    h.top_day = T0 + 18 * DAY;
+    h.top_dst_prevalence = 1;
+    h.top_first_ts = h.top_day + 16.2 * 3600;
+    h.top_last_ts = h.top_first_ts + 600;
+    CHECK(vigil__detect_exfil(&h, &pv, &tokyo, &routine) == VIGIL_OK);
+    if (routine.n == 1) CHECK(!test_has_reason(&routine.v[0], "at night"));
+    vigil_findings_free(&routine);
     vigil_findings_free(&night);
     vigil_findings_free(&day);
 }
