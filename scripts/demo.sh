@@ -59,7 +59,7 @@ if ${CC:-cc} -std=c11 -O2 -D_DEFAULT_SOURCE -Iinclude -Ilib -o "$B/eval_match" e
         "$B/libvigil.a" $(pkg-config --libs libisal libpcap zlib 2>/dev/null || echo -lisal -lpcap -lz) \
         -lm -pthread 2>/dev/null; then
     "$B/eval_match" "$WORLD/truth.json" "$B/demo-findings.jsonl" |
-        awk '/^recall:/ { sub(/^recall: /, ""); print "demo: hunt found " $0 }'
+        awk '/^recall:/ { sub(/^recall: /, ""); print "demo: of the planted network events, " $0 }'
 fi
 echo
 
