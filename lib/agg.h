@@ -161,6 +161,11 @@ vigil_status vigil__detect_dga(const vigil__nx_view *x, const vigil__detect_cfg 
  * around `mid` with `scale`, clamped to [0,1]; the median of n doubles
  * (sorts a scratch copy the caller passes, n entries). */
 double vigil__squash(double x, double mid, double scale);
+/* Zeroes *f and fills what a pair view says (kind, src, dst, name, count,
+ * port, proto, span, conns, bytes, prevalence, days present); the detector
+ * adds its score, reasons and own fields. */
+void vigil__finding_from_pair(vigil_finding *f, vigil_finding_kind kind,
+                              const vigil__pair_view *p);
 double vigil__median(double *scratch, size_t n);
 /* Sorts v[0..n) ascending (agg_pairs.c): a stable merge sort, close to
  * linear on nearly sorted input (no qsort callback per comparison); tmp is

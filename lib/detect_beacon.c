@@ -525,23 +525,13 @@ vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect
     if (score < min_score) goto out;
 
     vigil_finding f;
-    memset(&f, 0, sizeof f);
-    f.kind = VIGIL_FIND_BEACON;
+    vigil__finding_from_pair(&f, VIGIL_FIND_BEACON, p);
     f.score = score;
-    f.src = p->src;
-    f.dst = p->dst;
-    if (p->name) snprintf(f.dst_name, sizeof f.dst_name, "%s", p->name);
-    f.dst_count = p->dst_count ? p->dst_count : 1;
-    f.dport = p->dport;
-    f.proto = p->proto;
-    f.first_ts = first;
+    if (!f.dst_count) f.dst_count = 1;
+    f.first_ts = first; /* the span of the view's finite timestamps */
     f.last_ts = last;
-    f.conns = p->n;
     f.period_s = period;
     f.jitter = reg.jitter;
-    f.bytes_out = p->bytes_out;
-    f.bytes_in = p->bytes_in;
-    f.prevalence = p->prevalence;
     f.days_present = (uint32_t)sch.days_present;
 
     char b1[32], b2[32];

@@ -91,25 +91,6 @@ static schedule find_schedule(const vigil__pair_view *p)
     return s;
 }
 
-static void init_finding(vigil_finding *f, const vigil__pair_view *p)
-{
-    memset(f, 0, sizeof *f);
-    f->kind = VIGIL_FIND_LONG_CONN;
-    f->src = p->src;
-    f->dst = p->dst;
-    if (p->name) snprintf(f->dst_name, sizeof f->dst_name, "%s", p->name);
-    f->dst_count = p->dst_count;
-    f->dport = p->dport;
-    f->proto = p->proto;
-    f->first_ts = p->first_ts;
-    f->last_ts = p->last_ts;
-    f->conns = p->n;
-    f->bytes_out = p->bytes_out;
-    f->bytes_in = p->bytes_in;
-    f->prevalence = p->prevalence;
-    f->days_present = p->days_present;
-}
-
 vigil_status vigil__detect_longconn(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
                                     vigil_findings *out)
 {
@@ -128,7 +109,7 @@ vigil_status vigil__detect_longconn(const vigil__pair_view *p, const vigil__dete
     if (longest < MIN_LONGEST || total < MIN_TOTAL) return VIGIL_OK;
 
     vigil_finding f;
-    init_finding(&f, p);
+    vigil__finding_from_pair(&f, VIGIL_FIND_LONG_CONN, p);
     f.duration_s = total;
     char b1[32], b2[32], b3[32];
     double z = PRIOR;

@@ -46,22 +46,8 @@ vigil_status vigil__detect_rare(const vigil__pair_view *p, const vigil__detect_c
     if (!few && prev > 2 && (double)prev > RARE_FRAC * hosts) return VIGIL_OK;
 
     vigil_finding f;
-    memset(&f, 0, sizeof f);
-    f.kind = VIGIL_FIND_RARE_DEST;
-    f.src = p->src;
-    f.dst = p->dst;
-    if (p->name) snprintf(f.dst_name, sizeof f.dst_name, "%s", p->name);
-    f.dst_count = p->dst_count;
-    f.dport = p->dport;
-    f.proto = p->proto;
-    f.first_ts = p->first_ts;
-    f.last_ts = p->last_ts;
-    f.conns = p->n;
-    f.bytes_out = p->bytes_out;
-    f.bytes_in = p->bytes_in;
+    vigil__finding_from_pair(&f, VIGIL_FIND_RARE_DEST, p);
     f.duration_s = p->dur_sum;
-    f.prevalence = p->prevalence;
-    f.days_present = p->days_present;
     double z = PRIOR;
 
     /* 1. Rarity. */

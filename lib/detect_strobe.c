@@ -115,21 +115,7 @@ vigil_status vigil__detect_strobe(const vigil__pair_view *p, const vigil__detect
     double frac = fail / n;
 
     vigil_finding f;
-    memset(&f, 0, sizeof f);
-    f.kind = VIGIL_FIND_STROBE;
-    f.src = p->src;
-    f.dst = p->dst;
-    if (p->name) snprintf(f.dst_name, sizeof f.dst_name, "%s", p->name);
-    f.dst_count = p->dst_count;
-    f.dport = p->dport;
-    f.proto = p->proto;
-    f.first_ts = p->first_ts;
-    f.last_ts = p->last_ts;
-    f.conns = p->n;
-    f.bytes_out = p->bytes_out;
-    f.bytes_in = p->bytes_in;
-    f.prevalence = p->prevalence;
-    f.days_present = p->days_present;
+    vigil__finding_from_pair(&f, VIGIL_FIND_STROBE, p);
 
     char b1[32], b2[32];
     double q10, q50, q90;

@@ -7,6 +7,7 @@
  * Declared in agg.h ("Shared helpers"); used by every detect_ file. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "agg.h"
 
 double vigil__squash(double x, double mid, double scale)
@@ -95,4 +96,24 @@ double vigil__mad(double *scratch, size_t n, double center)
     if (!scratch || n == 0) return 0;
     for (size_t i = 0; i < n; i++) scratch[i] = fabs(scratch[i] - center);
     return vigil__median(scratch, n);
+}
+
+void vigil__finding_from_pair(vigil_finding *f, vigil_finding_kind kind,
+                              const vigil__pair_view *p)
+{
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->src = p->src;
+    f->dst = p->dst;
+    if (p->name) snprintf(f->dst_name, sizeof f->dst_name, "%s", p->name);
+    f->dst_count = p->dst_count;
+    f->dport = p->dport;
+    f->proto = p->proto;
+    f->first_ts = p->first_ts;
+    f->last_ts = p->last_ts;
+    f->conns = p->n;
+    f->bytes_out = p->bytes_out;
+    f->bytes_in = p->bytes_in;
+    f->prevalence = p->prevalence;
+    f->days_present = p->days_present;
 }
