@@ -445,6 +445,14 @@ const vigil__json_member *vigil__json_line_find(const vigil__json_line *jl,
 vigil_status vigil__json_next_line(struct vigil_reader *r, vigil__json_line *jl,
                                    void (*before_skip)(struct vigil_reader *r, void *user),
                                    void *user, int *got);
+/* read_json_lines.c: the whole next() of a JSON backend.  Reads lines into
+ * jl until build(r, user) turns one into r->rec (returns 1; 0 = the line
+ * was skipped and reported; -1 = out of memory).  *have_record says
+ * whether r->rec is current (for field()); *rec is NULL at the end. */
+vigil_status vigil__json_next_record(struct vigil_reader *r, vigil__json_line *jl,
+                                     void (*before_skip)(struct vigil_reader *r, void *user),
+                                     int (*build)(struct vigil_reader *r, void *user),
+                                     void *user, int *have_record, const vigil_record **rec);
 /* The raw text of member `name` of jl (NULL when absent or null). */
 const char *vigil__json_line_field(const vigil__json_line *jl, const char *name, size_t *len);
 

@@ -479,8 +479,10 @@ static void skip(vigil_reader *r, eve *st, vigil_skip_reason why, const char *ke
 
 /* Builds r->rec from the parsed event.  Returns 1 when the record is good,
  * 0 when it was skipped (and reported), -1 when out of memory. */
-static int build_record(vigil_reader *r, eve *st)
+static int build_record(vigil_reader *r, void *user)
 {
+    eve *st = user;
+    st->oom = 0;
     const vigil__json_member *et = get(st, "event_type");
     r->log_name[0] = 0;
     if (!et || et->v.kind != VIGIL__JSON_STRING) {
@@ -583,24 +585,7 @@ static void eve_before_skip(vigil_reader *r, void *user)
 static vigil_status next(vigil_reader *r, const vigil_record **out)
 {
     eve *st = r->be_state;
-    st->have_record = 0;
-    for (;;) {
-        int got;
-        vigil_status rc = vigil__json_next_line(r, st->jl, eve_before_skip, st, &got);
-        if (rc != VIGIL_OK) return rc;
-        if (!got) {
-            *out = NULL;
-            return VIGIL_OK;
-        }
-        st->oom = 0;
-        int ok = build_record(r, st);
-        if (ok < 0) return VIGIL_ENOMEM;
-        if (ok) {
-            st->have_record = 1;
-            *out = &r->rec;
-            return VIGIL_OK;
-        }
-    }
+    return vigil__json_next_record(r, st->jl, eve_before_skip, build_record, st, &st->have_record, out);
 }
 
 /* vigil_reader_field: any member of the current event by its flattened key

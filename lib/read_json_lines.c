@@ -59,6 +59,30 @@ vigil_status vigil__json_next_line(vigil_reader *r, vigil__json_line *jl,
     }
 }
 
+vigil_status vigil__json_next_record(vigil_reader *r, vigil__json_line *jl,
+                                     void (*before_skip)(vigil_reader *r, void *user),
+                                     int (*build)(vigil_reader *r, void *user),
+                                     void *user, int *have_record, const vigil_record **rec)
+{
+    *have_record = 0;
+    for (;;) {
+        int got;
+        vigil_status rc = vigil__json_next_line(r, jl, before_skip, user, &got);
+        if (rc != VIGIL_OK) return rc;
+        if (!got) {
+            *rec = NULL;
+            return VIGIL_OK;
+        }
+        int ok = build(r, user);
+        if (ok < 0) return VIGIL_ENOMEM;
+        if (ok) {
+            *have_record = 1;
+            *rec = &r->rec;
+            return VIGIL_OK;
+        }
+    }
+}
+
 const char *vigil__json_line_field(const vigil__json_line *jl, const char *name, size_t *len)
 {
     const vigil__json_member *m = vigil__json_line_find(jl, name, strlen(name));

@@ -150,8 +150,9 @@ static void skip_field(vigil_reader *r, zjson *st, vigil_skip_reason why,
 
 /* Builds r->rec from the parsed members.  Returns 1 when the record is
  * good, 0 when it was skipped (and reported), -1 when out of memory. */
-static int build_record(vigil_reader *r, zjson *st)
+static int build_record(vigil_reader *r, void *user)
 {
+    zjson *st = user;
     const vigil__json_member *m = vigil__json_line_members(st->jl);
     size_t count = vigil__json_line_count(st->jl);
     const vigil__json_member *pm = vigil__json_line_find(st->jl, "_path", 5);
@@ -236,23 +237,7 @@ static void zjson_before_skip(vigil_reader *r, void *user)
 static vigil_status next(vigil_reader *r, const vigil_record **out)
 {
     zjson *st = r->be_state;
-    st->have_record = 0;
-    for (;;) {
-        int got;
-        vigil_status rc = vigil__json_next_line(r, st->jl, zjson_before_skip, st, &got);
-        if (rc != VIGIL_OK) return rc;
-        if (!got) {
-            *out = NULL;
-            return VIGIL_OK;
-        }
-        int ok = build_record(r, st);
-        if (ok < 0) return VIGIL_ENOMEM;
-        if (ok) {
-            st->have_record = 1;
-            *out = &r->rec;
-            return VIGIL_OK;
-        }
-    }
+    return vigil__json_next_record(r, st->jl, zjson_before_skip, build_record, st, &st->have_record, out);
 }
 
 /* vigil_reader_field: any member of the current record, by its (flattened)
