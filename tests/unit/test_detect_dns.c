@@ -66,10 +66,10 @@ static vigil__dns_view base_dns(const double *ts, size_t n)
 
 /* A dnscat2-like beacon: TXT queries every 20-60 s for 44-62-char random
  * labels under one domain, from one host. */
-TEST(dnsdet_txt_tunnel)
+/* A TXT tunnel: 3000 queries every ~40 s for 52-char random labels. */
+static vigil__dns_view txt_tunnel(double *ts)
 {
     uint64_t seed = 51;
-    static double ts[3000];
     times(ts, 3000, &seed, 40, 0.3);
     vigil__dns_view d = base_dns(ts, 3000);
     d.unique_names = 2990;
@@ -77,6 +77,13 @@ TEST(dnsdet_txt_tunnel)
     d.mean_label_len = 52;
     d.max_label_len = 62;
     d.mean_entropy = mean_entropy(&seed, "abcdefghijklmnopqrstuvwxyz0123456789", 52, 50);
+    return d;
+}
+
+TEST(dnsdet_txt_tunnel)
+{
+    static double ts[3000];
+    vigil__dns_view d = txt_tunnel(ts);
     vigil_findings fs = { 0 };
     CHECK(run_dns(&d, &fs) >= 0.7);
     vigil_findings_free(&fs);
@@ -86,15 +93,8 @@ TEST(dnsdet_txt_tunnel)
  * reported, but below the client, with a reason pointing at the client. */
 TEST(dnsdet_resolver_relay_ranks_below_client)
 {
-    uint64_t seed = 51;
     static double ts[3000];
-    times(ts, 3000, &seed, 40, 0.3);
-    vigil__dns_view d = base_dns(ts, 3000);
-    d.unique_names = 2990;
-    d.txt_queries = 3000;
-    d.mean_label_len = 52;
-    d.max_label_len = 62;
-    d.mean_entropy = mean_entropy(&seed, "abcdefghijklmnopqrstuvwxyz0123456789", 52, 50);
+    vigil__dns_view d = txt_tunnel(ts);
     vigil_findings fc = { 0 }, fr = { 0 };
     double client = run_dns(&d, &fc);
     d.src_is_resolver = 1;
