@@ -8,9 +8,9 @@
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
-PKGS    := libisal libpcap zlib
+PKGS    := libisal libpcap zlib sqlite3 libmaxminddb libpsl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lisal -lpcap -lz)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lisal -lpcap -lz -lsqlite3 -lmaxminddb -lpsl)
 
 OPT     ?= -O2
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -22,6 +22,15 @@ const char *vigil_finding_kind_name(vigil_finding_kind k)
     }
 }
 
+const char *vigil_finding_status_name(vigil_finding_status s)
+{
+    switch (s) {
+    case VIGIL_FINDING_NEW: return "new";
+    case VIGIL_FINDING_ONGOING: return "ongoing";
+    default: return NULL;
+    }
+}
+
 void vigil_finding_reason(vigil_finding *f, const char *fmt, ...)
 {
     if (!f || !fmt || f->nreasons >= VIGIL_FINDING_REASONS) return;

@@ -7,11 +7,14 @@
 #   clang libclang-rt-dev|...14-dev     the ASan/UBSan test build and libFuzzer
 #   llvm                                llvm-symbolizer, for readable sanitizer stacks
 #   libisal-dev zlib1g-dev libpcap-dev  libvigil's own dependencies (pkg-config)
+#   libsqlite3-dev                      the state database (--state)
+#   libmaxminddb-dev libpsl-dev         IP->country (.mmdb), registered domains (PSL)
 #   mawk gzip coreutils                 benchmarks' baselines, the fuzz script's sha1sum
 set -u
 
 PACKAGES="gcc make pkg-config libc6-dev clang libclang-rt-dev|libclang-rt-14-dev llvm
-libisal-dev libpcap-dev zlib1g-dev mawk gzip coreutils"
+libisal-dev libpcap-dev zlib1g-dev libsqlite3-dev libmaxminddb-dev libpsl-dev
+mawk gzip coreutils"
 
 installed() {
     st=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1

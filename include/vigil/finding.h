@@ -28,6 +28,18 @@ const char *vigil_finding_kind_name(vigil_finding_kind k);
 #define VIGIL_FINDING_REASONS 8   /* reasons kept per finding */
 #define VIGIL_FINDING_REASON_LEN 160
 #define VIGIL_FINDING_NAME_LEN 256
+#define VIGIL_FINDING_NAMES 4     /* dst_names kept per finding */
+#define VIGIL_FINDING_ORG_LEN 96
+
+/* Whether a finding was reported before (needs the state database). */
+typedef enum vigil_finding_status {
+    VIGIL_FINDING_UNKNOWN = 0, /* no state: nothing to compare with */
+    VIGIL_FINDING_NEW = 1,     /* first reported by this run */
+    VIGIL_FINDING_ONGOING = 2  /* reported by an earlier run */
+} vigil_finding_status;
+
+/* "new", "ongoing", or NULL for VIGIL_FINDING_UNKNOWN. */
+const char *vigil_finding_status_name(vigil_finding_status s);
 
 /* One finding.  Plain data (no pointers): copy it freely. */
 typedef struct vigil_finding {
@@ -53,6 +65,19 @@ typedef struct vigil_finding {
     double duration_s;         /* long_conn: cumulative seconds */
     uint32_t prevalence;       /* internal hosts that talk to dst */
     uint32_t days_present;     /* days with contact */
+    /* Destination intelligence (issue 6), filled after detection: */
+    char dst_country[3];       /* ISO 3166-1 alpha-2 of dst, "" unknown */
+    uint32_t dst_asn;          /* autonomous system number of dst, 0 unknown */
+    char dst_org[VIGIL_FINDING_ORG_LEN]; /* the AS's organisation, "" */
+    uint32_t ndst_names;       /* dst_names[] entries used */
+    char dst_names[VIGIL_FINDING_NAMES][VIGIL_FINDING_NAME_LEN];
+                               /* names seen behind dst (SNI, HTTP Host, DNS
+                                  answers), most used first */
+    double dst_first_seen;     /* first contact of any internal host with dst
+                                  (with --state: in all history); 0 unknown */
+    uint32_t prevalence_hist;  /* internal hosts that talked to dst in the
+                                  state's history (0: no state) */
+    vigil_finding_status status; /* new / ongoing (with --state) */
     uint32_t nreasons;         /* reasons[] entries used */
     char reasons[VIGIL_FINDING_REASONS][VIGIL_FINDING_REASON_LEN];
                                /* plain-words evidence for each score
