@@ -262,4 +262,5 @@ if [ "${BENCH_HUNT:-1}" != 0 ]; then
         printf "%-38s %7.1f    goal <= 24 %s\n", "hunt peak RSS bytes per conn record", b, (b <= 24 ? "met" : "NOT met")
         printf "peak RSS: hunt %.0f MB, stats %.0f MB\n", kb / 1024, skb / 1024 }'
 fi
+[ "${BENCH_STATE:-1}" = 0 ] || sh bench/bench_state.sh "$B" "$D"
 exit 0

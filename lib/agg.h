@@ -179,9 +179,11 @@ double vigil__quantile(double *scratch, size_t n, double q);
 double vigil__mad(double *scratch, size_t n, double center);
 
 /* The registered domain of a lowercase name s[0..n) (agg_dns.c): the offset
- * where it starts ("a.b.example.co.jp" -> "example.co.jp").  A heuristic
- * (last two labels, three under co/com/net/org/ac/go/ne/or/gov/edu + a
- * two-letter TLD) until libpsl replaces it (issue 6). */
+ * where it starts ("a.b.example.co.jp" -> "example.co.jp"), by the Public
+ * Suffix List (libpsl's built-in list), private-section suffixes included
+ * ("x.y.github.io" -> "y.github.io").  0 (the whole name) when the name is
+ * itself a public suffix ("co.jp", "github.io"), a single label, or empty.
+ * Thread-safe; answers for names up to 62 bytes are memoised per thread. */
 size_t vigil__registered_domain(const char *s, size_t n);
 
 /* ---- the aggregator (agg_pairs.c, agg_dns.c, agg_hosts.c) ----------------- */
@@ -238,6 +240,11 @@ size_t vigil__agg_dns_count(const vigil__agg *a);
 vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out);
 size_t vigil__agg_nx_count(const vigil__agg *a);
 vigil_status vigil__agg_nx(const vigil__agg *a, size_t i, vigil__nx_view *out);
+
+/* Fills f's dst_names (the names seen behind f->dst: its own, SNI and
+ * Host names any host used, the DNS answer) and dst_first_seen from a
+ * finished aggregate. */
+void vigil__agg_describe_dst(const vigil__agg *a, vigil_finding *f);
 
 /* ---- hunt internals (hunt.c) ------------------------------------------------ */
 

@@ -216,6 +216,15 @@ typedef struct vigil__ag_nx {
     double first_ts, last_ts;
 } vigil__ag_nx;
 
+/* One DNS answer seen (kept only with keep_answers: for the state's
+ * names, never read by detectors): address, name, the internal host that
+ * asked. */
+typedef struct vigil__ag_answer {
+    uint32_t addr, name, host; /* address id, name id, querying host id */
+    uint32_t n;                /* answers seen */
+    double first_ts, last_ts;  /* when */
+} vigil__ag_answer;
+
 /* Per internal host (agg_hosts.c, built at finish). */
 typedef struct vigil__ag_host {
     uint32_t addr;         /* address id */
@@ -294,6 +303,11 @@ struct vigil__agg {
     vigil__ag_nx *nx;
     size_t nnx, nx_cap;
 
+    int keep_answers;             /* collect answers[] (state runs) */
+    vigil__hidx answer_idx;       /* (addr, name, host) -> answer */
+    vigil__ag_answer *answers;
+    size_t nanswers, answers_cap;
+
     /* Counters. */
     uint64_t conns;               /* conn records seen */
     uint64_t kept;                /* kept as pair points */
@@ -360,6 +374,27 @@ vigil_status vigil__agg_merge_dns(vigil__agg *dst, vigil__agg *src, const uint32
                                   const uint32_t *nmap);
 vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const uint32_t *nrank);
 void vigil__agg_free_dns(vigil__agg *a);
+
+/* Raw access for the state database (state_agg.c), which writes an
+ * unfinished aggregate out as rows and reads rows back into one. */
+/* agg_pairs.c: the pair of the key, created empty when new. */
+vigil_status vigil__agg_pair_get(vigil__agg *a, uint32_t src, uint32_t dst, uint16_t dport,
+                                 uint8_t proto, uint32_t *out);
+/* Room for `need` points in pair pi. */
+vigil_status vigil__agg_pair_reserve(vigil__agg *a, uint32_t pi, size_t need);
+/* Keeps (name, rank, ts) for (src, dst) when better than what is there. */
+vigil_status vigil__agg_hint_put(vigil__agg *a, uint32_t src, uint32_t dst, uint32_t name,
+                                 uint32_t rank, double ts);
+/* Records the exact originator bytes of a clamped point of pair pi. */
+vigil_status vigil__agg_big_add(vigil__agg *a, uint32_t pi, double ts, uint64_t bytes);
+/* Applies every queued connection and DNS query. */
+vigil_status vigil__agg_flush(vigil__agg *a);
+/* agg_dns.c: the (src, domain) entry, created empty; a name hash into the
+ * entry's distinct-name set (counted in `unique` when new); the NXDOMAIN
+ * entry of src, created empty. */
+vigil_status vigil__agg_dns_get(vigil__agg *a, uint32_t src, uint32_t domain, uint32_t *out);
+vigil_status vigil__agg_qname_add(vigil__agg *a, uint32_t entry, uint64_t h);
+vigil_status vigil__agg_nx_get(vigil__agg *a, uint32_t src, uint32_t *out);
 
 /* agg_hosts.c */
 vigil_status vigil__agg_finish_hosts(vigil__agg *a, const uint32_t *arank);

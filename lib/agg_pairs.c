@@ -309,9 +309,11 @@ static void agg_clear(vigil__agg *a)
     vigil__str_free(al, &a->names);
     vigil_allocator keep = a->alloc;
     const vigil_netset *nets = a->internal;
+    int answers = a->keep_answers;
     memset(a, 0, sizeof *a);
     a->alloc = keep;
     a->internal = nets;
+    a->keep_answers = answers;
 }
 
 void vigil__agg_free(vigil__agg *a)
@@ -1228,3 +1230,71 @@ vigil_status vigil__agg_group(const vigil__agg *a, size_t i, vigil__pair_view *o
     return vigil__agg_group_buf(a, i, out, a->gbuf, a->gtmp);
 }
 
+
+/* ---- access for the state database (state_agg.c) ---------------------------- */
+
+vigil_status vigil__agg_pair_get(vigil__agg *a, uint32_t src, uint32_t dst, uint16_t dport,
+                                 uint8_t proto, uint32_t *out)
+{
+    pair_key k = { src, dst, dport, proto };
+    return pair_get(a, &k, out);
+}
+
+vigil_status vigil__agg_pair_reserve(vigil__agg *a, uint32_t pi, size_t need)
+{
+    return pts_reserve(a, &a->pairs[pi], need);
+}
+
+vigil_status vigil__agg_hint_put(vigil__agg *a, uint32_t src, uint32_t dst, uint32_t name,
+                                 uint32_t rank, double ts)
+{
+    return hint_put(a, src, dst, name, rank, ts);
+}
+
+vigil_status vigil__agg_big_add(vigil__agg *a, uint32_t pi, double ts, uint64_t bytes)
+{
+    vigil_status rc = vigil__grow(&a->alloc, (void **)&a->big, &a->big_cap, a->nbig + 1, sizeof *a->big);
+    if (rc != VIGIL_OK) return rc;
+    a->big[a->nbig].pair = pi;
+    a->big[a->nbig].ts = ts;
+    a->big[a->nbig].bytes = bytes;
+    a->nbig++;
+    return VIGIL_OK;
+}
+
+vigil_status vigil__agg_flush(vigil__agg *a)
+{
+    vigil_status rc = flush_pending(a);
+    if (rc == VIGIL_OK) rc = vigil__agg_flush_dns(a);
+    return rc;
+}
+
+/* ---- what findings carry about their destination ------------------------------ */
+
+/* Adds `name` to f's dst_names unless it is there or the list is full. */
+static void add_dst_name(vigil_finding *f, const char *name)
+{
+    if (!name || !name[0] || f->ndst_names >= VIGIL_FINDING_NAMES) return;
+    for (uint32_t i = 0; i < f->ndst_names; i++)
+        if (strcmp(f->dst_names[i], name) == 0) return;
+    snprintf(f->dst_names[f->ndst_names++], VIGIL_FINDING_NAME_LEN, "%s", name);
+}
+
+void vigil__agg_describe_dst(const vigil__agg *a, vigil_finding *f)
+{
+    static const vigil_addr zero;
+    if (!a || !a->finished || memcmp(&f->dst, &zero, sizeof zero) == 0 || !a->addr_idx.mask) return;
+    uint64_t *s = vigil__hidx_probe(&a->addr_idx, addr_tag(&f->dst), addr_eq, a, f->dst.b);
+    if (!*s) return;
+    uint32_t id = (uint32_t)(*s & 0xffffffffu) - 1;
+    const vigil__ag_addr *e = &a->addrs[id];
+    if (e->first_seen > 0 && (f->dst_first_seen == 0 || e->first_seen < f->dst_first_seen))
+        f->dst_first_seen = e->first_seen;
+    /* The finding's own name first, then SNI / Host names any host used
+     * (best kind first), then the DNS answer. */
+    add_dst_name(f, f->dst_name);
+    for (uint32_t rank = VIGIL__NAME_SNI; rank >= VIGIL__NAME_HTTP; rank--)
+        for (size_t i = 0; i < a->nhints && f->ndst_names < VIGIL_FINDING_NAMES; i++)
+            if (a->hints[i].dst == id && a->hints[i].rank == rank) add_dst_name(f, a->names.s[a->hints[i].name]);
+    if (e->dns_name != VIGIL__NO_ID) add_dst_name(f, a->names.s[e->dns_name]);
+}

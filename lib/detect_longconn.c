@@ -3,7 +3,9 @@
  * Input: one pair view (agg.h: durations, bytes, prevalence, first contact,
  * the connections' start times and sizes).  Output: at most one
  * "long_conn" finding, its score a logistic of summed log-odds, each term
- * stated in `reasons`.  Pure: reads the view, allocates nothing.
+ * stated in `reasons`; one term joins long sessions with the pair's
+ * one-way uploads and heartbeat into a remote-control channel.  Pure:
+ * reads the view, allocates nothing.
  * Method, thresholds and evidence: docs/detectors/long_conn.md. */
 #include <math.h>
 #include <string.h>
@@ -18,6 +20,16 @@
 #define FEW_HOSTS 5           /* fewer internal hosts: prevalence says nothing */
 #define HEAVY_BYTES 1000000.0 /* a connection this large counts for the schedule */
 #define PI 3.14159265358979323846
+/* A remote-control channel (docs/detectors/long_conn.md, "control channel"): */
+#define UPLOAD_BYTES 1000000.0 /* a one-way upload sends at least this much ... */
+#define UPLOAD_BACK 0.01      /* ... and gets less than this share back */
+#define HB_RUN 5              /* connections in a heartbeat run, at least */
+#define HB_TOL 0.2            /* each interval within +-20% of the run's first */
+#define HB_MIN_IV 1.0         /* closer connections are a burst, not beats */
+#define HB_MAX_IV 900.0       /* a keep-alive beats within 15 min */
+#define HB_MAX_BYTES 65536.0  /* a beat is small ... */
+#define HB_SIZE_TOL 0.25      /* ... and uniform: within +-25% (or 32 B) */
+#define CONTROL_TERM 4.0      /* sessions + uploads + heartbeat together */
 
 static double logistic(double z)
 {
@@ -89,6 +101,80 @@ static schedule find_schedule(const vigil__pair_view *p)
     s.mean_tod = a / (2 * PI) * DAY;
     s.spread_h = r >= 1.0 ? 0 : r <= 1e-9 ? 24 : sqrt(-2 * log(r)) * 24 / (2 * PI);
     return s;
+}
+
+/* One-way uploads of the pair: connections that send at least
+ * UPLOAD_BYTES and get less than UPLOAD_BACK of it back. */
+typedef struct uploads {
+    uint32_t n;                /* such connections */
+    double out, back;          /* their bytes out, and back */
+} uploads;
+
+static uploads find_uploads(const vigil__pair_view *p)
+{
+    uploads u = { 0, 0, 0 };
+    if (!p->pts) return u;
+    for (size_t i = 0; i < p->n; i++) {
+        double o = p->pts[i].orig_bytes, r = p->pts[i].resp_bytes;
+        if (o >= UPLOAD_BYTES && r < UPLOAD_BACK * o) {
+            u.n++;
+            u.out += o;
+            u.back += r;
+        }
+    }
+    return u;
+}
+
+/* A heartbeat: runs of at least HB_RUN consecutive connections (pts in
+ * time order) whose intervals stay within HB_TOL of the run's first
+ * interval (HB_MIN_IV..HB_MAX_IV) and whose requests are small and the
+ * same size.  Random traffic rarely forms such a run; a keep-alive is
+ * one.  O(n * HB_RUN): a run shorter than HB_RUN restarts one connection
+ * later, a longer one is taken whole and the scan goes on after it. */
+typedef struct heartbeat {
+    uint32_t conns;            /* connections in runs */
+    uint32_t best;             /* connections of the longest run */
+    double period;             /* its mean interval, s */
+    double bytes;              /* its first request's size */
+} heartbeat;
+
+static int same_size(double a, double ref)
+{
+    return a > 0 && a <= HB_MAX_BYTES && fabs(a - ref) <= fmax(HB_SIZE_TOL * ref, 32.0);
+}
+
+static heartbeat find_heartbeat(const vigil__pair_view *p)
+{
+    heartbeat h = { 0, 0, 0, 0 };
+    if (!p->pts || p->n < HB_RUN) return h;
+    size_t i = 0;
+    while (i + 1 < p->n) {
+        const vigil__conn_point *a = &p->pts[i];
+        double ref = p->pts[i + 1].ts - a->ts, b0 = a->orig_bytes;
+        if (!(ref >= HB_MIN_IV && ref <= HB_MAX_IV) || !same_size(b0, b0)) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1; /* the run is pts[i..j) */
+        while (j < p->n) {
+            double iv = p->pts[j].ts - p->pts[j - 1].ts;
+            if (!(fabs(iv - ref) <= HB_TOL * ref) || !same_size(p->pts[j].orig_bytes, b0)) break;
+            j++;
+        }
+        size_t len = j - i;
+        if (len < HB_RUN) {
+            i++;
+            continue;
+        }
+        h.conns += (uint32_t)len;
+        if (len > h.best) {
+            h.best = (uint32_t)len;
+            h.period = (p->pts[j - 1].ts - a->ts) / (double)(len - 1);
+            h.bytes = b0;
+        }
+        i = j;
+    }
+    return h;
 }
 
 vigil_status vigil__detect_longconn(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
@@ -199,6 +285,30 @@ vigil_status vigil__detect_longconn(const vigil__pair_view *p, const vigil__dete
         int hh = (int)(s.mean_tod / HOUR), mm = (int)fmod(s.mean_tod / 60, 60);
         vigil_finding_reason(&f, "a daily schedule: large transfers start near %02d:%02d UTC (+-%.1f h) on %u days, %.0f%% outbound: a backup job",
                              hh, mm, s.spread_h, s.days, out_b >= in_b ? 100 * (1 - minor) : 100 * minor);
+    }
+
+    /* 6. A remote-control channel: besides its long sessions the pair
+     * carries one-way uploads (files pushed out, almost nothing back) and
+     * a heartbeat (small, same-size connections at a steady interval
+     * between the sessions).  Each alone is everyday traffic -- sync
+     * clients upload, push channels keep alive -- and weighs nothing; all
+     * three on one destination are what a RAT does: operator sessions,
+     * file theft, keep-alive.  Not when the connected time is itself bulk
+     * transfer (a backup stream with status polls). */
+    uploads u = find_uploads(p);
+    heartbeat h = find_heartbeat(p);
+    int beats = h.best >= HB_RUN && 3 * (uint64_t)h.conns >= p->n;
+    if (u.n > 0)
+        vigil_finding_reason(&f, "one-way upload%s: %s out in %u connection%s, %s back",
+                             u.n == 1 ? "" : "s", fmt_bytes(u.out, b1, sizeof b1), u.n,
+                             u.n == 1 ? "" : "s", fmt_bytes(u.back, b2, sizeof b2));
+    if (beats)
+        vigil_finding_reason(&f, "a heartbeat: %u connections %.0f s apart of %s each (%u of %llu connections in such runs)",
+                             h.best, h.period, fmt_bytes(h.bytes, b1, sizeof b1), h.conns,
+                             (unsigned long long)p->n);
+    if (u.n > 0 && beats && !one_way) {
+        z += CONTROL_TERM;
+        vigil_finding_reason(&f, "long sessions, one-way uploads and a heartbeat to one destination: a remote-control channel (operator sessions, files taken, keep-alive)");
     }
 
     f.score = logistic(z);

@@ -9,6 +9,7 @@
  * functions).  Documented in docs/hunt.md. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "agg.h"
+#include "state_impl.h"
 
 #define MAX_THREADS 256          /* more never helps */
 #define PROGRESS_EVERY 65536     /* records between progress checks */
@@ -55,12 +57,24 @@ typedef struct hunt_shared {
     atomic_llong last_progress_us; /* last progress call, microseconds
                                      after t0 (atomic: read without the lock) */
     double interval;              /* seconds between progress calls */
+    int by_day;                   /* one aggregate per UTC day (for the
+                                     state database) */
+    const vigil_netset *nets;     /* internal networks (for new day aggs) */
 } hunt_shared;
+
+/* One UTC day's aggregate of a reading thread (state runs). */
+typedef struct day_agg {
+    int64_t day;                  /* epoch day number */
+    vigil__agg *agg;
+} day_agg;
 
 /* One reading thread. */
 typedef struct hunt_worker {
     hunt_shared *sh;              /* the hunt */
-    vigil__agg *agg;              /* its aggregator */
+    vigil__agg *agg;              /* its aggregator (not by_day) */
+    day_agg *days;                /* by_day: its aggregates per day */
+    size_t ndays, days_cap;
+    size_t cur;                   /* by_day: index of the last day used */
     vigil_status status;          /* first fatal error */
     uint64_t records;             /* records read */
     uint64_t conn_records;        /* conn records aggregated */
@@ -118,6 +132,34 @@ static void report_unreadable(hunt_worker *w, const char *file, const char *deta
     emit(w->sh, &d);
 }
 
+static int64_t day_of(double ts) { return (int64_t)floor(ts / 86400.0); }
+
+/* The worker's aggregate for the day of ts (created when new). */
+static vigil_status agg_for_day(hunt_worker *w, double ts, vigil__agg **out)
+{
+    int64_t d = day_of(ts);
+    if (w->ndays && w->days[w->cur].day == d) {
+        *out = w->days[w->cur].agg;
+        return VIGIL_OK;
+    }
+    for (size_t i = 0; i < w->ndays; i++)
+        if (w->days[i].day == d) {
+            w->cur = i;
+            *out = w->days[i].agg;
+            return VIGIL_OK;
+        }
+    vigil_status rc = vigil__grow(w->sh->alloc, (void **)&w->days, &w->days_cap, w->ndays + 1, sizeof *w->days);
+    if (rc != VIGIL_OK) return rc;
+    day_agg *e = &w->days[w->ndays];
+    e->day = d;
+    rc = vigil__agg_new(&e->agg, w->sh->nets, w->sh->alloc);
+    if (rc != VIGIL_OK) return rc;
+    e->agg->keep_answers = 1; /* the names behind addresses, for the state */
+    w->cur = w->ndays++;
+    *out = e->agg;
+    return VIGIL_OK;
+}
+
 static void hunt_file(hunt_worker *w, size_t fi)
 {
     hunt_shared *sh = w->sh;
@@ -165,6 +207,8 @@ static void hunt_file(hunt_worker *w, size_t fi)
             continue;
         }
         conns += rec->type == VIGIL_LOG_CONN;
+        if (sh->by_day && !isfinite(rec->ts)) continue;
+        if (sh->by_day && (rc = agg_for_day(w, rec->ts, &agg)) != VIGIL_OK) break;
         rc = vigil__agg_add(agg, rec);
         if (rc != VIGIL_OK) break;
     }
@@ -194,7 +238,9 @@ static void *read_main(void *arg)
         maybe_progress(sh, 0, 0);
     }
     /* This thread's share of the sorting, before the (serial) merge. */
-    if (w->status == VIGIL_OK && !atomic_load(&sh->stop)) w->status = vigil__agg_sort(w->agg);
+    if (w->status == VIGIL_OK && !atomic_load(&sh->stop) && w->agg) w->status = vigil__agg_sort(w->agg);
+    for (size_t i = 0; i < w->ndays && w->status == VIGIL_OK && !atomic_load(&sh->stop); i++)
+        w->status = vigil__agg_sort(w->days[i].agg);
     if (w->status != VIGIL_OK) atomic_store(&sh->stop, 1);
     return NULL;
 }
@@ -387,10 +433,12 @@ static size_t thread_count(int threads)
     return n > MAX_THREADS ? MAX_THREADS : n;
 }
 
-/* Reads every file into one finished aggregate (*out). */
+/* Reads every file into one unfinished aggregate (*out); with a state,
+ * writes each UTC day's aggregate into it as rows of `batch` instead (*out
+ * is then NULL). */
 static vigil_status read_all(const char *const *files, size_t n, const vigil_hunt_opts *o,
                              const vigil_netset *nets, const vigil_allocator *al, vigil__agg **out,
-                             vigil_hunt_summary *sum)
+                             vigil_hunt_summary *sum, vigil_state *state, int64_t batch)
 {
     *out = NULL;
     size_t nthreads = thread_count(o->threads);
@@ -431,9 +479,12 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
     }
     if (n) qsort(sized, n, sizeof *sized, cmp_size_desc);
     for (size_t i = 0; i < n; i++) sh.order[i] = sized[i].index;
+    sh.by_day = state != NULL;
+    sh.nets = nets;
+    rc = VIGIL_OK;
     for (size_t i = 0; i < nthreads; i++) {
         w[i].sh = &sh;
-        rc = vigil__agg_new(&w[i].agg, nets, al);
+        if (!sh.by_day) rc = vigil__agg_new(&w[i].agg, nets, al);
         if (rc != VIGIL_OK) goto out;
     }
     /* The calling thread is worker 0; threads that cannot start leave
@@ -458,16 +509,45 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
         }
     }
     double tm = now_s();
-    for (size_t i = 1; i < nthreads && rc == VIGIL_OK; i++) rc = vigil__agg_merge(w[0].agg, w[i].agg);
+    if (sh.by_day) {
+        /* Each day: the threads' aggregates merged, then written. */
+        for (;;) {
+            int64_t day = INT64_MAX;
+            for (size_t i = 0; i < nthreads; i++)
+                for (size_t k = 0; k < w[i].ndays; k++)
+                    if (w[i].days[k].agg && w[i].days[k].day < day) day = w[i].days[k].day;
+            if (day == INT64_MAX || rc != VIGIL_OK) break;
+            vigil__agg *m = NULL;
+            for (size_t i = 0; i < nthreads && rc == VIGIL_OK; i++)
+                for (size_t k = 0; k < w[i].ndays && rc == VIGIL_OK; k++) {
+                    day_agg *d = &w[i].days[k];
+                    if (!d->agg || d->day != day) continue;
+                    if (!m) m = d->agg;
+                    else {
+                        rc = vigil__agg_merge(m, d->agg);
+                        vigil__agg_free(d->agg);
+                    }
+                    d->agg = NULL;
+                }
+            if (rc == VIGIL_OK) rc = vigil__state_put_day(state, batch, day, m);
+            vigil__agg_free(m);
+        }
+    } else {
+        for (size_t i = 1; i < nthreads && rc == VIGIL_OK; i++) rc = vigil__agg_merge(w[0].agg, w[i].agg);
+        if (rc == VIGIL_OK) {
+            *out = w[0].agg;
+            w[0].agg = NULL;
+        }
+    }
     sum->read_s = now_s() - sh.t0;
     sum->merge_s = now_s() - tm;
-    if (rc == VIGIL_OK) {
-        *out = w[0].agg;
-        w[0].agg = NULL;
-    }
 out:
     if (w)
-        for (size_t i = 0; i < nthreads; i++) vigil__agg_free(w[i].agg);
+        for (size_t i = 0; i < nthreads; i++) {
+            vigil__agg_free(w[i].agg);
+            for (size_t k = 0; k < w[i].ndays; k++) vigil__agg_free(w[i].days[k].agg);
+            vigil__free(al, w[i].days);
+        }
     vigil__free(al, w);
     vigil__free(al, sized);
     vigil__free(al, sh.order);
@@ -531,6 +611,136 @@ static vigil_status detect_all(const vigil__agg *agg, const vigil_hunt_opts *o,
     return rc;
 }
 
+/* ---- the state database ---------------------------------------------------------- */
+
+/* What a state run reads: the given files not yet ingested, and, for each
+ * batch to be replaced (--reingest, or a file changed under its path), all
+ * of that batch's files that still exist. */
+typedef struct state_plan {
+    const char **read;            /* paths to read (borrowed or in owned[]) */
+    size_t nread, read_cap;
+    char **owned;                 /* paths from the state (owned) */
+    size_t nowned, owned_cap;
+    int64_t *drop;                /* batches to replace */
+    size_t ndrop, drop_cap;
+} state_plan;
+
+static void plan_free(const vigil_allocator *al, state_plan *p)
+{
+    for (size_t i = 0; i < p->nowned; i++) vigil__free(al, p->owned[i]);
+    vigil__free(al, p->owned);
+    vigil__free(al, p->read);
+    vigil__free(al, p->drop);
+}
+
+static int plan_has(const state_plan *p, const char *path)
+{
+    for (size_t i = 0; i < p->nread; i++)
+        if (strcmp(p->read[i], path) == 0) return 1;
+    return 0;
+}
+
+static vigil_status plan_add(const vigil_allocator *al, state_plan *p, const char *path)
+{
+    if (plan_has(p, path)) return VIGIL_OK;
+    vigil_status rc = vigil__grow(al, (void **)&p->read, &p->read_cap, p->nread + 1, sizeof *p->read);
+    if (rc == VIGIL_OK) p->read[p->nread++] = path;
+    return rc;
+}
+
+static void report_note(const vigil_hunt_opts *o, const char *file, uint64_t count, const char *detail)
+{
+    if (!o->diag) return;
+    vigil_diag d = { .kind = VIGIL_DIAG_NOTE, .reason = VIGIL_SKIP_NONE, .file = file, .line = 0,
+                     .count = count, .log = NULL, .detail = detail };
+    o->diag(o->diag_user, &d);
+}
+
+static vigil_status make_plan(vigil_state *st, const char *const *files, size_t n, const vigil_hunt_opts *o,
+                              const vigil_allocator *al, state_plan *p, vigil_hunt_summary *sum)
+{
+    vigil_status rc = VIGIL_OK;
+    for (size_t i = 0; i < n && rc == VIGIL_OK; i++) {
+        /* Files are known by their absolute path. */
+        char *abs = realpath(files[i], NULL);
+        const char *path = files[i];
+        if (abs) {
+            rc = vigil__grow(al, (void **)&p->owned, &p->owned_cap, p->nowned + 1, sizeof *p->owned);
+            char *c = rc == VIGIL_OK ? vigil__malloc(al, strlen(abs) + 1) : NULL;
+            if (c) {
+                strcpy(c, abs);
+                p->owned[p->nowned++] = c;
+                path = c;
+            }
+            free(abs);
+            if (!c) rc = VIGIL_ENOMEM;
+            if (rc != VIGIL_OK) break;
+        }
+        vigil__file_id id;
+        if (vigil__state_file_id(path, &id) != VIGIL_OK) {
+            rc = plan_add(al, p, path); /* the reader reports it */
+            continue;
+        }
+        int64_t batch = 0;
+        int changed = 0;
+        rc = vigil__state_file_batch(st, &id, &batch, &changed);
+        if (rc != VIGIL_OK) break;
+        if (batch && !changed && !o->reingest) {
+            sum->files_known++;
+            continue;
+        }
+        rc = plan_add(al, p, path);
+        if (rc != VIGIL_OK || !batch) continue;
+        if (changed) report_note(o, path, 1, "changed since it was ingested: its batch is read again");
+        int seen = 0;
+        for (size_t k = 0; k < p->ndrop; k++) seen |= p->drop[k] == batch;
+        if (seen) continue;
+        rc = vigil__grow(al, (void **)&p->drop, &p->drop_cap, p->ndrop + 1, sizeof *p->drop);
+        if (rc != VIGIL_OK) break;
+        p->drop[p->ndrop++] = batch;
+        char **paths = NULL;
+        size_t np = 0;
+        rc = vigil__state_batch_paths(st, batch, &paths, &np);
+        for (size_t k = 0; k < np; k++) {
+            if (rc == VIGIL_OK && !plan_has(p, paths[k]) && access(paths[k], R_OK) == 0) {
+                rc = vigil__grow(al, (void **)&p->owned, &p->owned_cap, p->nowned + 1, sizeof *p->owned);
+                if (rc == VIGIL_OK) {
+                    p->owned[p->nowned++] = paths[k];
+                    rc = plan_add(al, p, paths[k]);
+                    sum->files_redone++;
+                    continue;
+                }
+            } else if (rc == VIGIL_OK && !plan_has(p, paths[k])) {
+                report_note(o, paths[k], 1, "ingested earlier but gone: its records leave the state");
+            }
+            vigil__free(&st->alloc, paths[k]);
+        }
+        vigil__free(&st->alloc, paths);
+    }
+    return rc;
+}
+
+/* Ingests the plan's files as one batch, replacing the batches it drops,
+ * and prunes old days (inside the run's transaction). */
+static vigil_status state_ingest(vigil_state *st, const state_plan *p, const vigil_hunt_opts *o,
+                                 const vigil_netset *nets, const vigil_allocator *al,
+                                 vigil_hunt_summary *sum, double started)
+{
+    vigil_status rc = VIGIL_OK;
+    for (size_t i = 0; i < p->ndrop && rc == VIGIL_OK; i++) rc = vigil__state_drop_batch(st, p->drop[i]);
+    if (rc != VIGIL_OK || p->nread == 0) return rc;
+    int64_t batch = 0;
+    rc = vigil__state_new_batch(st, started, &batch);
+    vigil__agg *none = NULL;
+    if (rc == VIGIL_OK) rc = read_all(p->read, p->nread, o, nets, al, &none, sum, st, batch);
+    for (size_t i = 0; i < p->nread && rc == VIGIL_OK; i++) {
+        vigil__file_id id;
+        if (vigil__state_file_id(p->read[i], &id) == VIGIL_OK) rc = vigil__state_add_file(st, batch, &id);
+    }
+    sum->files_ingested = p->nread;
+    return rc;
+}
+
 vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opts *opts,
                         vigil_findings *findings, vigil_hunt_summary *summary)
 {
@@ -551,6 +761,9 @@ vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opt
     vigil__agg *agg = NULL;
     unsigned char *drop = NULL;
     vigil_findings found = { 0 };
+    state_plan plan;
+    memset(&plan, 0, sizeof plan);
+    int in_txn = 0;
     vigil_status rc = VIGIL_OK;
     if (!nets) {
         rc = vigil_netset_new(&own_nets, &al);
@@ -558,7 +771,27 @@ vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opt
         if (rc != VIGIL_OK) goto out;
         nets = own_nets;
     }
-    rc = read_all(files, n, &o, nets, &al, &agg, &sum);
+    if (o.state) {
+        /* One transaction for the whole run: killed anywhere, the state is
+         * as it was before it. */
+        rc = vigil__state_begin(o.state);
+        if (rc != VIGIL_OK) goto out;
+        in_txn = 1;
+        rc = make_plan(o.state, files, n, &o, &al, &plan, &sum);
+        if (rc == VIGIL_OK) rc = state_ingest(o.state, &plan, &o, nets, &al, &sum, (double)time(NULL));
+        if (rc == VIGIL_OK) rc = vigil__state_prune(o.state, o.keep_days);
+        if (rc == VIGIL_OK && o.ingest_only) {
+            rc = vigil__state_commit(o.state);
+            in_txn = 0;
+            goto out;
+        }
+        double tr = now_s();
+        if (rc == VIGIL_OK) rc = vigil__agg_new(&agg, nets, &al);
+        if (rc == VIGIL_OK) rc = vigil__state_restore(o.state, agg);
+        sum.state_s = now_s() - tr;
+    } else {
+        rc = read_all(files, n, &o, nets, &al, &agg, &sum, NULL, 0);
+    }
     if (rc != VIGIL_OK) goto out;
     double t1 = now_s();
     rc = vigil__agg_finish(agg);
@@ -602,7 +835,19 @@ vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opt
     sum.findings_merged = before - findings->n;
     vigil_findings_sort(findings);
     sum.detect_s = now_s() - t1;
+    double te = now_s();
+    for (size_t i = 0; i < findings->n; i++) vigil__agg_describe_dst(agg, &findings->v[i]);
+    if (o.geo) rc = vigil_geo_enrich(o.geo, findings);
+    if (rc != VIGIL_OK) goto out;
+    if (o.state) {
+        rc = vigil__state_findings(o.state, findings, (double)time(NULL));
+        if (rc == VIGIL_OK) rc = vigil__state_commit(o.state);
+        in_txn = 0;
+    }
+    sum.enrich_s = now_s() - te;
 out:
+    if (in_txn) vigil__state_rollback(o.state);
+    plan_free(&al, &plan);
     if (rc != VIGIL_OK) vigil_findings_free(findings);
     vigil_findings_free(&found);
     vigil__free(&al, drop);

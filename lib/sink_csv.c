@@ -2,7 +2,9 @@
  *
  * Input: one vigil_finding.  Output: one row; a field holding a comma, a
  * quote, CR or LF is quoted with its quotes doubled.  Rows end in LF (not
- * RFC 4180's CRLF: Unix tools read LF).  Reasons are joined with "; ". */
+ * RFC 4180's CRLF: Unix tools read LF).  Reasons are joined with "; ",
+ * dst_names with ";".  The columns of issue 6 (dst_country ... status)
+ * come after `reasons`: the first 19 columns keep their order. */
 #include <math.h>
 #include <string.h>
 #include "internal.h"
@@ -43,7 +45,8 @@ vigil_status vigil_finding_write_csv_header(FILE *out)
 {
     if (!out) return VIGIL_EINVAL;
     fputs("kind,score,src,dst,dport,proto,dst_name,dst_count,first_ts,last_ts,conns,period_s,"
-          "jitter,bytes_out,bytes_in,duration_s,prevalence,days_present,reasons\n", out);
+          "jitter,bytes_out,bytes_in,duration_s,prevalence,days_present,reasons,"
+          "dst_country,dst_asn,dst_org,dst_names,prevalence_hist,first_seen,status\n", out);
     return ferror(out) ? VIGIL_EIO : VIGIL_OK;
 }
 
@@ -81,6 +84,34 @@ vigil_status vigil_finding_write_csv(FILE *out, const vigil_finding *f)
     }
     joined[len] = 0;
     csv_field(out, joined, sizeof joined);
+    /* Destination intelligence (issue 6), after the original columns (their
+     * order is an interface); empty when unknown, names joined with ';'. */
+    fputc(',', out);
+    csv_field(out, f->dst_country, sizeof f->dst_country - 1);
+    fputc(',', out);
+    if (f->dst_asn) fprintf(out, "%u", (unsigned)f->dst_asn);
+    fputc(',', out);
+    csv_field(out, f->dst_org, VIGIL_FINDING_ORG_LEN);
+    fputc(',', out);
+    char names[VIGIL_FINDING_NAMES * VIGIL_FINDING_NAME_LEN];
+    size_t nl = 0;
+    uint32_t nn = f->ndst_names < VIGIL_FINDING_NAMES ? f->ndst_names : VIGIL_FINDING_NAMES;
+    for (uint32_t i = 0; i < nn; i++) {
+        size_t l = strnlen(f->dst_names[i], VIGIL_FINDING_NAME_LEN - 1);
+        if (!l) continue;
+        if (nl) names[nl++] = ';';
+        memcpy(names + nl, f->dst_names[i], l);
+        nl += l;
+    }
+    names[nl] = 0;
+    csv_field(out, names, sizeof names);
+    fputc(',', out);
+    if (f->prevalence_hist) fprintf(out, "%u", (unsigned)f->prevalence_hist);
+    fputc(',', out);
+    if (f->dst_first_seen > 0) csv_num(out, f->dst_first_seen, 6);
+    fputc(',', out);
+    const char *st = vigil_finding_status_name(f->status);
+    if (st) fputs(st, out);
     fputc('\n', out);
     return ferror(out) ? VIGIL_EIO : VIGIL_OK;
 }

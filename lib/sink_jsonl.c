@@ -2,8 +2,11 @@
  *
  * Input: one vigil_finding.  Output: the stable JSON object of DESIGN.md
  * "Findings" (kind, src, dst, dport, proto, score, first_ts, last_ts,
- * conns, period_s, reasons, then the other fields).  A sink never
- * computes: every value is printed as the detector left it. */
+ * conns, period_s, reasons, then the other fields, then the destination
+ * intelligence of issue 6: dst_country, dst_asn, dst_org, dst_names,
+ * prevalence_hist, first_seen, status -- null when unknown, dst_names []
+ * when none).  A sink never computes: every value is printed as the
+ * detector (and the geo and state enrichment) left it. */
 #include <math.h>
 #include <string.h>
 #include "internal.h"
@@ -109,7 +112,35 @@ vigil_status vigil_finding_write_jsonl(FILE *out, const vigil_finding *f)
     fprintf(out, ",\"bytes_out\":%llu,\"bytes_in\":%llu,\"duration_s\":",
             (unsigned long long)f->bytes_out, (unsigned long long)f->bytes_in);
     json_num(out, f->duration_s, 3);
-    fprintf(out, ",\"prevalence\":%u,\"days_present\":%u}\n", (unsigned)f->prevalence,
+    fprintf(out, ",\"prevalence\":%u,\"days_present\":%u", (unsigned)f->prevalence,
             (unsigned)f->days_present);
+    /* Destination intelligence (issue 6): null when unknown. */
+    fputs(",\"dst_country\":", out);
+    if (f->dst_country[0]) json_str(out, f->dst_country, sizeof f->dst_country - 1);
+    else fputs("null", out);
+    if (f->dst_asn) fprintf(out, ",\"dst_asn\":%u", (unsigned)f->dst_asn);
+    else fputs(",\"dst_asn\":null", out);
+    fputs(",\"dst_org\":", out);
+    if (f->dst_org[0]) json_str(out, f->dst_org, VIGIL_FINDING_ORG_LEN);
+    else fputs("null", out);
+    fputs(",\"dst_names\":[", out);
+    uint32_t nn = f->ndst_names < VIGIL_FINDING_NAMES ? f->ndst_names : VIGIL_FINDING_NAMES;
+    for (uint32_t i = 0, k = 0; i < nn; i++) {
+        if (!f->dst_names[i][0]) continue;
+        if (k++) fputc(',', out);
+        json_str(out, f->dst_names[i], VIGIL_FINDING_NAME_LEN);
+    }
+    fputc(']', out);
+    if (f->prevalence_hist) fprintf(out, ",\"prevalence_hist\":%u", (unsigned)f->prevalence_hist);
+    else fputs(",\"prevalence_hist\":null", out);
+    /* Epoch seconds like first_ts and last_ts. */
+    fputs(",\"first_seen\":", out);
+    if (f->dst_first_seen > 0) json_num(out, f->dst_first_seen, 6);
+    else fputs("null", out);
+    const char *st = vigil_finding_status_name(f->status);
+    fputs(",\"status\":", out);
+    if (st) fprintf(out, "\"%s\"", st);
+    else fputs("null", out);
+    fputs("}\n", out);
     return ferror(out) ? VIGIL_EIO : VIGIL_OK;
 }

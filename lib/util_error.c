@@ -13,6 +13,9 @@ const char *vigil_strerror(vigil_status st)
     case VIGIL_EUNSUPPORTED: return "not supported by this build";
     case VIGIL_ELIMIT: return "internal limit exceeded";
     case VIGIL_ETHREAD: return "could not start a thread";
+    case VIGIL_ESTATE: return "not a usable vigil state database";
+    case VIGIL_EBUSY: return "the state database is in use by another run";
+    case VIGIL_ENOSPC: return "no space left on the device";
     }
     return "unknown status";
 }

@@ -9,12 +9,13 @@
 #   libisal-dev zlib1g-dev libpcap-dev  libvigil's own dependencies (pkg-config)
 #   libsqlite3-dev                      the state database (--state)
 #   libmaxminddb-dev libpsl-dev         IP->country (.mmdb), registered domains (PSL)
+#   sqlite3                             the state benchmark's row counts
 #   mawk gzip coreutils                 benchmarks' baselines, the fuzz script's sha1sum
 set -u
 
 PACKAGES="gcc make pkg-config libc6-dev clang libclang-rt-dev|libclang-rt-14-dev llvm
 libisal-dev libpcap-dev zlib1g-dev libsqlite3-dev libmaxminddb-dev libpsl-dev
-mawk gzip coreutils"
+sqlite3 mawk gzip coreutils"
 
 installed() {
     st=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
@@ -35,7 +36,14 @@ for entry in $PACKAGES; do
     [ "$ok" = 1 ] || missing="$missing $first"
 done
 
-[ -n "$missing" ] || exit 0
+# Then the optional geo/ASN data (scripts/install-geo.sh, docs/geo.md): a
+# failure there is a warning, since vigil runs without it.
+install_geo() {
+    sh "$(dirname "$0")/install-geo.sh" ||
+        echo "install-deps: warning: geo/ASN data not installed; vigil runs, country and ASN stay unknown" >&2
+}
+
+[ -n "$missing" ] || { install_geo; exit 0; }
 
 echo "install-deps: missing Debian packages:$missing" >&2
 install_cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$missing"
@@ -54,4 +62,5 @@ if [ "$st" != 0 ]; then
     echo "install-deps: apt-get failed (status $st)" >&2
     exit 1
 fi
+install_geo
 exit 0

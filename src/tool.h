@@ -10,11 +10,15 @@ enum {
     TOOL_EXIT_OK = 0,         /* clean */
     TOOL_EXIT_UNREADABLE = 1, /* a path could not be read at all, or I/O failed */
     TOOL_EXIT_USAGE = 2,      /* bad command line */
-    TOOL_EXIT_SKIPPED = 3     /* input read, but some records were skipped */
+    TOOL_EXIT_SKIPPED = 3,    /* input read, but some records were skipped */
+    TOOL_EXIT_NOTHING = 4     /* vigil dest: nothing known about it */
 };
 
 /* Maps a library status to an exit status. */
 int tool_exit_for(vigil_status st);
+/* Creates the directories above `path` (mkdir -p of its dirname); 1 on
+ * success or when they exist. */
+int tool_mkdir_parent(const char *path);
 
 /* How diagnostics are shown on stderr: the first `full_per_reason` skips of
  * each reason in full (file:line: reason: detail), the rest only counted
@@ -41,5 +45,6 @@ unsigned long long tool_diag_skipped(const tool_diag *d);
 int tool_stats(int argc, char **argv);
 int tool_simulate(int argc, char **argv);
 int tool_hunt(int argc, char **argv);
+int tool_dest(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static void hunt_usage(FILE *f)
 {
     fprintf(f,
             "usage: vigil hunt [options] PATH...\n"
+            "       vigil hunt --state FILE [options] [PATH...]\n"
             "\n"
             "Finds remote-controlled hosts: beacons, long connections, exfiltration,\n"
             "rare destinations, DNS tunnels and DGAs; ranked, with the reasons.\n"
@@ -37,6 +38,23 @@ static void hunt_usage(FILE *f)
             "                           10/8 172.16/12 192.168/16 fc00::/7);\n"
             "                           Zeek's local_orig/local_resp count too\n"
             "  -j, --threads N          threads (default: one per core)\n"
+            "      --state FILE         keep history in FILE (SQLite; created when\n"
+            "                           absent): files already ingested are not read\n"
+            "                           again, findings cover every day kept and are\n"
+            "                           marked new or ongoing (docs/state.md)\n"
+            "      --history            --state at the default place: $VIGIL_STATE,\n"
+            "                           else $XDG_STATE_HOME/vigil/state.db, else\n"
+            "                           ~/.local/state/vigil/state.db\n"
+            "      --reingest           read files again that the state has, replacing\n"
+            "                           what they added\n"
+            "      --keep-days N        drop per-pair detail older than N days (first\n"
+            "                           seen is kept)\n"
+            "      --new-only           only findings not reported by an earlier run\n"
+            "      --ingest-only        store the files in the state, do not hunt (e.g.\n"
+            "                           hourly from cron; hunt later with no PATH)\n"
+            "      --geo-dir DIR        country/ASN data (docs/geo.md; default: the\n"
+            "                           search path there; without it the fields are\n"
+            "                           empty)\n"
             "  -v, --verbose            table: every reason under its row; other\n"
             "                           formats: a summary line on stderr\n"
             "  -q, --quiet              do not list ignored (non-log) files\n"
@@ -198,7 +216,8 @@ static int parse_tz(const char *s, int *out)
 
 int tool_hunt(int argc, char **argv)
 {
-    enum { OPT_SINCE = 1000, OPT_UNTIL, OPT_TZ };
+    enum { OPT_SINCE = 1000, OPT_UNTIL, OPT_TZ, OPT_STATE, OPT_HISTORY, OPT_REINGEST, OPT_KEEP,
+           OPT_NEW_ONLY, OPT_GEO, OPT_INGEST };
     static const struct option longopts[] = {
         { "format", required_argument, NULL, 'f' },
         { "min-score", required_argument, NULL, 's' },
@@ -210,6 +229,13 @@ int tool_hunt(int argc, char **argv)
         { "config", required_argument, NULL, 'c' },
         { "internal", required_argument, NULL, 'i' },
         { "threads", required_argument, NULL, 'j' },
+        { "state", required_argument, NULL, OPT_STATE },
+        { "history", no_argument, NULL, OPT_HISTORY },
+        { "reingest", no_argument, NULL, OPT_REINGEST },
+        { "keep-days", required_argument, NULL, OPT_KEEP },
+        { "new-only", no_argument, NULL, OPT_NEW_ONLY },
+        { "geo-dir", required_argument, NULL, OPT_GEO },
+        { "ingest-only", no_argument, NULL, OPT_INGEST },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -217,7 +243,11 @@ int tool_hunt(int argc, char **argv)
     };
     enum { FMT_TABLE, FMT_JSONL, FMT_CSV } format = FMT_TABLE;
     int status = TOOL_EXIT_OK, verbose = 0, quiet = 0, custom_nets = 0, c;
-    const char *output = NULL, *config_path = NULL;
+    const char *output = NULL, *config_path = NULL, *state_path = NULL, *geo_dir = NULL;
+    vigil_geo *geo = NULL;
+    char state_buf[4096];
+    int new_only = 0;
+    vigil_state *state = NULL;
     size_t top = 0;
     vigil_hunt_opts ho;
     memset(&ho, 0, sizeof ho);
@@ -311,15 +341,44 @@ int tool_hunt(int argc, char **argv)
             ho.threads = (int)v;
             break;
         }
+        case OPT_STATE: state_path = optarg; break;
+        case OPT_HISTORY:
+            if (!vigil_state_default_path(state_buf, sizeof state_buf) || !tool_mkdir_parent(state_buf)) {
+                fprintf(stderr, "vigil hunt: no default state location (set VIGIL_STATE or HOME)\n");
+                status = TOOL_EXIT_USAGE;
+                goto out;
+            }
+            state_path = state_buf;
+            break;
+        case OPT_REINGEST: ho.reingest = 1; break;
+        case OPT_KEEP: {
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == 0 || *end || v < 1 || v > 100000) {
+                fprintf(stderr, "vigil hunt: bad --keep-days '%s' (days, 1 or more)\n", optarg);
+                status = TOOL_EXIT_USAGE;
+                goto out;
+            }
+            ho.keep_days = (int)v;
+            break;
+        }
+        case OPT_NEW_ONLY: new_only = 1; break;
+        case OPT_GEO: geo_dir = optarg; break;
+        case OPT_INGEST: ho.ingest_only = 1; break;
         case 'v': verbose = 1; break;
         case 'q': quiet = 1; break;
         case 'h': hunt_usage(stdout); goto out;
         default: hunt_usage(stderr); status = TOOL_EXIT_USAGE; goto out;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && !state_path) {
         fprintf(stderr, "vigil hunt: no PATH given\n");
         hunt_usage(stderr);
+        status = TOOL_EXIT_USAGE;
+        goto out;
+    }
+    if (!state_path && (ho.reingest || ho.keep_days || new_only || ho.ingest_only)) {
+        fprintf(stderr, "vigil hunt: --reingest, --keep-days, --new-only and --ingest-only need --state "
+                "FILE or --history\n");
         status = TOOL_EXIT_USAGE;
         goto out;
     }
@@ -364,6 +423,18 @@ int tool_hunt(int argc, char **argv)
         status = tool_exit_for(rc);
         goto out;
     }
+    if (state_path) {
+        char err[600];
+        rc = vigil_state_open(&state, state_path, NULL, err, sizeof err);
+        if (rc != VIGIL_OK) {
+            fprintf(stderr, "vigil hunt: %s\n", err);
+            status = rc == VIGIL_ENOMEM ? TOOL_EXIT_UNREADABLE : TOOL_EXIT_UNREADABLE;
+            goto out;
+        }
+        ho.state = state;
+    }
+    vigil_geo_open(&geo, geo_dir, NULL, tool_diag_cb, &diag);
+    ho.geo = geo;
     tool_progress tp = { stderr, 0 };
     ho.internal = internal;
     ho.config = config;
@@ -376,8 +447,31 @@ int tool_hunt(int argc, char **argv)
     vigil_hunt_summary sum;
     rc = vigil_hunt((const char *const *)paths.files, paths.count, &ho, &found, &sum);
     if (rc != VIGIL_OK) {
-        fprintf(stderr, "vigil hunt: %s\n", vigil_strerror(rc));
+        const char *m = state ? vigil_state_errmsg(state) : "";
+        fprintf(stderr, "vigil hunt: %s\n", m[0] ? m : vigil_strerror(rc));
         status = tool_exit_for(rc);
+        goto out;
+    }
+    if (new_only) {
+        size_t k = 0;
+        for (size_t i = 0; i < found.n; i++)
+            if (found.v[i].status != VIGIL_FINDING_ONGOING) found.v[k++] = found.v[i];
+        found.n = k;
+    }
+    if (state && !ho.ingest_only && (verbose || sum.files_known))
+        fprintf(stderr, "vigil hunt: state %s: %zu file%s ingested, %zu already there%s\n", state_path,
+                sum.files_ingested, sum.files_ingested == 1 ? "" : "s", sum.files_known,
+                sum.files_redone ? " (some re-read to replace their batch)" : "");
+    if (ho.ingest_only) {
+        fprintf(stderr, "vigil hunt: state %s: %zu file%s ingested (%llu records), %zu already there\n",
+                state_path, sum.files_ingested, sum.files_ingested == 1 ? "" : "s",
+                (unsigned long long)sum.records, sum.files_known);
+        if (verbose)
+            fprintf(stderr, "vigil hunt: %.1f s (reading %.1f s, merging the threads' days and writing "
+                    "them %.1f s)\n", sum.elapsed, sum.read_s - sum.merge_s, sum.merge_s);
+        tool_diag_summary(&diag);
+        if (paths.unreadable || sum.unreadable) status = TOOL_EXIT_UNREADABLE;
+        else if (tool_diag_skipped(&diag)) status = TOOL_EXIT_SKIPPED;
         goto out;
     }
     FILE *o = out ? out : stdout;
@@ -431,6 +525,8 @@ out:
         status = TOOL_EXIT_UNREADABLE;
     }
     vigil_findings_free(&found);
+    vigil_state_close(state);
+    vigil_geo_free(geo);
     vigil_pathlist_free(&paths);
     vigil_config_free(config);
     vigil_netset_free(internal);

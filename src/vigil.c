@@ -14,6 +14,9 @@ static void usage(FILE *f)
             "  hunt      find remote-controlled hosts: beacons, long connections,\n"
             "            exfiltration, rare destinations, DNS tunnels; ranked, with\n"
             "            the reasons (vigil hunt --help)\n"
+            "  dest      everything known about one destination (address or name):\n"
+            "            country, ASN, names, who talked to it, when, how much\n"
+            "            (vigil dest --help)\n"
             "  simulate  generate a simulated enterprise's Zeek logs with a hidden\n"
             "            intrusion and its ground truth (vigil simulate --help)\n"
             "\n"
@@ -42,6 +45,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "stats") == 0) return tool_stats(argc - 1, argv + 1);
     if (strcmp(cmd, "hunt") == 0) return tool_hunt(argc - 1, argv + 1);
     if (strcmp(cmd, "simulate") == 0) return tool_simulate(argc - 1, argv + 1);
+    if (strcmp(cmd, "dest") == 0) return tool_dest(argc - 1, argv + 1);
     fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
     usage(stderr);
     return TOOL_EXIT_USAGE;

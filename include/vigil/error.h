@@ -15,7 +15,11 @@ typedef enum vigil_status {
     VIGIL_EFORMAT = 5,     /* a whole input is not in any format vigil reads */
     VIGIL_EUNSUPPORTED = 6,/* a feature this build does not have */
     VIGIL_ELIMIT = 7,      /* an internal limit was exceeded (e.g. line length) */
-    VIGIL_ETHREAD = 8      /* a thread could not be started */
+    VIGIL_ETHREAD = 8,     /* a thread could not be started */
+    VIGIL_ESTATE = 9,      /* a state database vigil cannot use (not one of
+                              vigil's, corrupt, or from a newer vigil) */
+    VIGIL_EBUSY = 10,      /* the state database is in use by another run */
+    VIGIL_ENOSPC = 11      /* no space left to write (the state is intact) */
 } vigil_status;
 
 /* Returns a static, human-readable string for `st` (never NULL). */

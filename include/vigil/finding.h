@@ -111,9 +111,11 @@ vigil_status vigil_finding_write_jsonl(FILE *out, const vigil_finding *f);
 vigil_status vigil_finding_write_csv_header(FILE *out);
 vigil_status vigil_finding_write_csv(FILE *out, const vigil_finding *f);
 /* The human table (sink_table.c): rank, score, kind, src, dst:port/proto,
- * name, conns, period, prevalence and the first reason, in 120 columns;
- * with `verbose`, every reason on its own line below its row.  Writes the
- * first `top` findings of fs (0: all), in the order they are in. */
+ * country, AS organisation, best name, conns, period and prevalence in 120
+ * columns, the first reason on a line below; with `verbose`, every reason,
+ * then a line with the other names, AS number, first seen, history and
+ * new/ongoing when known.  Writes the first `top` findings of fs (0: all),
+ * in the order they are in. */
 vigil_status vigil_findings_write_table(FILE *out, const vigil_findings *fs, size_t top,
                                         int verbose);
 

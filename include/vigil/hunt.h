@@ -10,6 +10,8 @@
 #include <vigil/diag.h>
 #include <vigil/error.h>
 #include <vigil/finding.h>
+#include <vigil/geo.h>
+#include <vigil/state.h>
 
 /* Where a hunt is (passed to the progress callback). */
 typedef struct vigil_hunt_progress {
@@ -50,6 +52,21 @@ typedef struct vigil_hunt_opts {
     vigil_hunt_progress_fn progress; /* optional */
     void *progress_user;           /* passed back to progress */
     double progress_interval;      /* seconds between progress calls; 0: 0.25 */
+    vigil_state *state;            /* history (borrowed), or NULL.  The files
+                                      not ingested yet are read and stored
+                                      per UTC day; findings come from all
+                                      the days the state keeps, and are
+                                      marked new or ongoing.  The whole run
+                                      is one transaction. */
+    int reingest;                  /* state: files already ingested are read
+                                      again, replacing their batch (with
+                                      the batch's other files) */
+    int keep_days;                 /* state: > 0 drops per-pair detail of
+                                      days older than the last N (first
+                                      seen is kept) */
+    int ingest_only;               /* state: store, do not detect */
+    vigil_geo *geo;                /* country / ASN of each finding's
+                                      destination (borrowed), or NULL */
 } vigil_hunt_opts;
 
 /* What a hunt did. */
@@ -80,6 +97,14 @@ typedef struct vigil_hunt_summary {
     double detect_s;               /* seconds finishing + detecting */
     double finish_s;               /* of which finishing the aggregate */
     double elapsed;                /* seconds in all */
+    size_t files_known;            /* state: given files already ingested
+                                      (not read again) */
+    size_t files_redone;           /* state: files of replaced batches read
+                                      again */
+    size_t files_ingested;         /* state: files stored by this run */
+    double state_s;                /* state: seconds reading history back */
+    double enrich_s;               /* seconds adding names, country, ASN and
+                                      history to the findings */
 } vigil_hunt_summary;
 
 /* Reads the `n` files (the caller expands directories: paths.h) on

@@ -17,5 +17,7 @@
 #include <vigil/finding.h>
 #include <vigil/config.h>
 #include <vigil/hunt.h>
+#include <vigil/state.h>
+#include <vigil/geo.h>
 
 #endif

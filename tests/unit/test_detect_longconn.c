@@ -1,4 +1,4 @@
-/* test_detect_longconn.c -- long_conn on hand-built pair views: a reverse shell, and the benign long sessions. */
+/* test_detect_longconn.c -- long_conn on hand-built pair views: a reverse shell, a remote-control channel (and the real Android RAT), and the benign long sessions. */
 #include "fixture.h"
 #include <math.h>
 #include <stdlib.h>
@@ -256,4 +256,243 @@ TEST(lconn_edge_cases)
     p.dur_sum = p.dur_max = 5 * 3600;
     CHECK(run(&p, &fs) < 0);
     vigil_findings_free(&fs);
+}
+
+/* ---- a remote-control channel: sessions + one-way uploads + heartbeat ---- */
+
+/* The shape of the Android RAT capture (../shared/data/real/android-rat,
+ * awk on its conn.log): two control sessions of 31 and 39 min (the first
+ * still open, S1), three uploads of 19, 8 and 14 MB answered by 56, 49
+ * and 21 bytes, then a heartbeat of 3000-byte connections ~21 s apart
+ * (the last one cut by the end of the capture).  `hosts` internal hosts,
+ * `prev` of them talk to the destination; a 1.4-hour input. */
+static vigil__pair_view control_channel(vigil__conn_point pts[12], uint32_t hosts, uint32_t prev)
+{
+    static const double beat[7] = { 0, 20.44, 41.47, 63.16, 85.18, 107.46, 130.25 };
+    vigil__pair_view p = test_pair_view("10.8.0.61", "198.51.100.7", 4444, hosts);
+    double t0 = T0 + 755;
+    size_t n = 0;
+    pts[n++] = (vigil__conn_point){ t0, 100227, 2884 };            /* session, 1832 s */
+    pts[n++] = (vigil__conn_point){ t0 + 1911, 952235, 2835 };     /* session, 2362 s */
+    pts[n++] = (vigil__conn_point){ t0 + 2068, 19305489, 56 };     /* uploads */
+    pts[n++] = (vigil__conn_point){ t0 + 2193, 7662204, 49 };
+    pts[n++] = (vigil__conn_point){ t0 + 2309, 13928610, 21 };
+    for (size_t i = 0; i < 7; i++)
+        pts[n++] = (vigil__conn_point){ t0 + 4293 + beat[i], i == 6 ? 1348 : 3000, 0 };
+    p.dur_sum = 1831.5 + 2362.5 + 90.5 + 78.9 + 30.0 + 7 * 1.07;
+    p.dur_max = 2362.5;
+    p.open_dur = 1831.5;
+    for (size_t i = 0; i < n; i++) {
+        p.bytes_out += pts[i].orig_bytes;
+        p.bytes_in += pts[i].resp_bytes;
+    }
+    p.n_ok = (uint32_t)n;
+    p.prevalence = prev;
+    p.input_first_ts = T0;
+    p.input_last_ts = T0 + 5180;
+    p.dst_first_seen = t0;
+    test_pair_fill(&p, pts, n);
+    return p;
+}
+
+/* One phone alone (no prevalence, no newness to judge): the combination
+ * is the evidence, and it says "remote-control channel". */
+TEST(lconn_control_channel_one_host)
+{
+    vigil__conn_point pts[12];
+    vigil__pair_view p = control_channel(pts, 1, 1);
+    vigil_findings fs = { 0 };
+    double s = run(&p, &fs);
+    CHECK(s >= 0.7);
+    if (fs.n == 1) {
+        CHECK(test_has_reason(&fs.v[0], "one-way uploads: 41 MB out in 3 connections"));
+        CHECK(test_has_reason(&fs.v[0], "a heartbeat: 6 connections 21 s apart"));
+        CHECK(test_has_reason(&fs.v[0], "remote-control channel"));
+    }
+    /* Without the heartbeat (capture cut before the beats), or without the
+     * uploads, it is a long session like any other: below 0.5. */
+    p.n = 5;
+    CHECK(run(&p, &fs) < 0.5);
+    if (fs.n == 1) CHECK(!test_has_reason(&fs.v[0], "remote-control channel"));
+    vigil__conn_point nou[12];
+    memcpy(nou, pts, sizeof nou);
+    for (size_t i = 2; i < 5; i++) nou[i].resp_bytes = nou[i].orig_bytes / 20; /* acknowledged */
+    p = control_channel(pts, 1, 1);
+    p.pts = nou;
+    CHECK(run(&p, &fs) < 0.5);
+    if (fs.n == 1) CHECK(!test_has_reason(&fs.v[0], "remote-control channel"));
+    vigil_findings_free(&fs);
+}
+
+/* In a network, the same pair to an address only this host uses is clear
+ * C2; to a destination most hosts use (a sanctioned sync service with
+ * sessions, uploads and status polls) it stays below 0.5. */
+TEST(lconn_control_channel_prevalence)
+{
+    vigil__conn_point pts[12];
+    vigil__pair_view p = control_channel(pts, 40, 1);
+    vigil_findings fs = { 0 };
+    CHECK(run(&p, &fs) >= 0.9);
+    p = control_channel(pts, 40, 30);
+    CHECK(run(&p, &fs) < 0.5);
+    vigil_findings_free(&fs);
+}
+
+/* Benign twins in a one-host capture, each with one or two of the three
+ * behaviours, or all three where the session is itself the transfer. */
+TEST(lconn_control_channel_benign_twins)
+{
+    vigil_findings fs = { 0 };
+    vigil__conn_point pts[64];
+    size_t n;
+
+    /* A long video call: two 1-hour calls, hundreds of MB each way, with
+     * STUN-like keep-alives every 15 s between them: two-way, no upload. */
+    vigil__pair_view p = test_pair_view("10.8.0.61", "198.51.100.9", 3478, 1);
+    p.prevalence = 1;
+    p.input_first_ts = T0;
+    p.input_last_ts = T0 + 3 * 3600;
+    n = 0;
+    pts[n++] = (vigil__conn_point){ T0 + 60, 300000000, 600000000 };
+    for (size_t i = 0; i < 20; i++) pts[n++] = (vigil__conn_point){ T0 + 3700 + 15.0 * i, 100, 100 };
+    pts[n++] = (vigil__conn_point){ T0 + 4100, 280000000, 650000000 };
+    p.dur_sum = 2 * 3600 + 20;
+    p.dur_max = 3600;
+    p.bytes_out = 580002000;
+    p.bytes_in = 1250002000;
+    test_pair_fill(&p, pts, n);
+    double s = run(&p, &fs);
+    CHECK(s < 0.5);
+    if (fs.n == 1) CHECK(test_has_reason(&fs.v[0], "heartbeat") && !test_has_reason(&fs.v[0], "remote-control"));
+
+    /* A cloud backup client: a 50-minute upload stream (one-way, 1 MB/s)
+     * and a status poll every 60 s: the connected time is the transfer. */
+    p = test_pair_view("10.8.0.61", "198.51.100.10", 443, 1);
+    p.prevalence = 1;
+    p.input_first_ts = T0;
+    p.input_last_ts = T0 + 2 * 3600;
+    n = 0;
+    pts[n++] = (vigil__conn_point){ T0 + 10, 3000000000u, 9000000 };
+    for (size_t i = 0; i < 40; i++) pts[n++] = (vigil__conn_point){ T0 + 30 + 60.0 * i, 1200, 800 };
+    p.dur_sum = 3000 + 40 * 0.3;
+    p.dur_max = 3000;
+    p.bytes_out = 3000000000u + 40 * 1200;
+    p.bytes_in = 9000000 + 40 * 800;
+    test_pair_fill(&p, pts, n);
+    s = run(&p, &fs);
+    CHECK(s < 0.5);
+    if (fs.n == 1) CHECK(!test_has_reason(&fs.v[0], "remote-control"));
+
+    /* A one-off large upload: one 40-minute connection, 200 MB out. */
+    p = test_pair_view("10.8.0.61", "198.51.100.11", 443, 1);
+    p.prevalence = 1;
+    pts[0] = (vigil__conn_point){ T0 + 100, 200000000, 60000 };
+    p.dur_sum = p.dur_max = 2400;
+    p.bytes_out = 200000000;
+    p.bytes_in = 60000;
+    test_pair_fill(&p, pts, 1);
+    CHECK(run(&p, &fs) < 0.5);
+
+    /* Sessions and uploads but small connections at random times (Poisson,
+     * mean 30 s) instead of a heartbeat: like 13.248.142.92 in the CTU
+     * normal day 42 plus chatter. */
+    uint64_t seed = 21;
+    vigil__conn_point q[12];
+    p = control_channel(q, 1, 1);
+    memcpy(pts, q, 5 * sizeof *q);
+    double t = q[5].ts;
+    for (n = 5; n < 40; n++) {
+        pts[n] = (vigil__conn_point){ t, 3000, 0 };
+        t += -30 * log(1 - test_rng_unit(&seed));
+    }
+    test_pair_fill(&p, pts, n);
+    s = run(&p, &fs);
+    CHECK(s < 0.5);
+    if (fs.n == 1) CHECK(!test_has_reason(&fs.v[0], "heartbeat"));
+
+    /* A push channel: one 40-minute session and a keep-alive every 5 min
+     * (the ESET MQTT pair of the CTU normal day): idle, no upload. */
+    p = test_pair_view("10.8.0.61", "198.51.100.12", 8883, 1);
+    p.prevalence = 1;
+    n = 0;
+    for (size_t i = 0; i < 48; i++) pts[n++] = (vigil__conn_point){ T0 + 300.0 * i, 31, 45 };
+    p.dur_sum = 2419;
+    p.dur_max = 2416;
+    p.bytes_out = 2801;
+    p.bytes_in = 3341;
+    test_pair_fill(&p, pts, n);
+    s = run(&p, &fs);
+    CHECK(s < 0.5);
+    vigil_findings_free(&fs);
+}
+
+/* The heartbeat scan on degenerate points: identical timestamps, time
+ * going backwards, zero-byte or huge requests, NaN: never a heartbeat,
+ * never a crash. */
+TEST(lconn_heartbeat_edge_cases)
+{
+    vigil__conn_point pts[12];
+    vigil__pair_view p = control_channel(pts, 1, 1);
+    vigil_findings fs = { 0 };
+    vigil__conn_point bad[12];
+    memcpy(bad, pts, sizeof bad);
+    for (size_t i = 5; i < 12; i++) bad[i].ts = pts[5].ts; /* identical */
+    p.pts = bad;
+    CHECK(run(&p, &fs) < 0.5);
+    for (size_t i = 5; i < 12; i++) bad[i].ts = pts[5].ts - 21.0 * (double)i; /* backwards */
+    CHECK(run(&p, &fs) < 0.5);
+    memcpy(bad, pts, sizeof bad);
+    for (size_t i = 5; i < 12; i++) bad[i].orig_bytes = 0; /* nothing sent */
+    CHECK(run(&p, &fs) < 0.5);
+    for (size_t i = 5; i < 12; i++) bad[i].orig_bytes = UINT32_MAX; /* not small */
+    CHECK(run(&p, &fs) < 0.5);
+    memcpy(bad, pts, sizeof bad);
+    bad[7].ts = NAN;
+    double s = run(&p, &fs);
+    CHECK(s >= 0 && s <= 1);
+    vigil_findings_free(&fs);
+}
+
+/* The real capture, end to end (vigil_hunt on conn.log and dns.log as
+ * they are): the phone's C2 pair is the top finding of the capture, a
+ * long_conn at >= 0.7 naming the control channel, above the benign
+ * DNS-over-TLS beacon. */
+TEST(lconn_real_android_rat)
+{
+    char path[512];
+    test_real_path("android-rat", path, sizeof path);
+    vigil_pathlist pl;
+    memset(&pl, 0, sizeof pl);
+    const char *argv[1] = { path };
+    if (vigil_paths_expand(&pl, argv, 1, NULL, NULL, NULL) != VIGIL_OK || pl.count == 0) {
+        CHECK(!"android-rat capture readable");
+        vigil_pathlist_free(&pl);
+        return;
+    }
+    vigil_hunt_opts o;
+    memset(&o, 0, sizeof o);
+    o.min_score = 0;
+    o.threads = 1;
+    vigil_findings fs = { 0 };
+    vigil_hunt_summary sum;
+    CHECK(vigil_hunt((const char *const *)pl.files, pl.count, &o, &fs, &sum) == VIGIL_OK);
+    CHECK(fs.n >= 2);
+    if (fs.n >= 1) {
+        const vigil_finding *f = &fs.v[0];
+        vigil_addr s = test_addr("10.8.0.61"), d = test_addr("147.32.83.234");
+        CHECK(!memcmp(&f->src, &s, sizeof s) && !memcmp(&f->dst, &d, sizeof d));
+        CHECK_EQ_U(f->dport, 1337);
+        CHECK(f->kind == VIGIL_FIND_LONG_CONN);
+        CHECK(f->score >= 0.7);
+        CHECK(test_has_reason(f, "remote-control channel"));
+        if (getenv("VIGIL_TEST_SCORES")) {
+            printf("    android-rat: top %s %.3f\n", vigil_finding_kind_name(f->kind), f->score);
+            for (uint32_t i = 0; i < f->nreasons; i++) printf("      - %s\n", f->reasons[i]);
+        }
+    }
+    /* Nothing else of the capture (the DNS-over-TLS beacon: benign) is
+     * clear C2. */
+    for (size_t i = 1; i < fs.n; i++) CHECK(fs.v[i].score < 0.7);
+    vigil_findings_free(&fs);
+    vigil_pathlist_free(&pl);
 }

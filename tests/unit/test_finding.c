@@ -107,7 +107,9 @@ TEST(find_jsonl_golden)
               "\"last_ts\":1516892000.500000,\"conns\":24190,\"period_s\":60.200,"
               "\"reasons\":[\"regular interval (60 s, jitter 19%)\",\"only this host talks to it\"],"
               "\"dst_name\":\"c2.example.net\",\"dst_count\":1,\"jitter\":0.190,\"bytes_out\":1234,"
-              "\"bytes_in\":5678,\"duration_s\":12.500,\"prevalence\":1,\"days_present\":17}\n");
+              "\"bytes_in\":5678,\"duration_s\":12.500,\"prevalence\":1,\"days_present\":17,"
+              "\"dst_country\":null,\"dst_asn\":null,\"dst_org\":null,\"dst_names\":[],"
+              "\"prevalence_hist\":null,\"first_seen\":null,\"status\":null}\n");
     /* A host finding: no dst, no name; non-finite numbers are null. */
     vigil_finding h;
     memset(&h, 0, sizeof h);
@@ -119,7 +121,9 @@ TEST(find_jsonl_golden)
               "{\"kind\":\"exfil\",\"src\":\"fd00::1\",\"dst\":null,\"dport\":0,\"proto\":\"unknown_transport\","
               "\"score\":0.500,\"first_ts\":0.000000,\"last_ts\":0.000000,\"conns\":0,\"period_s\":null,"
               "\"reasons\":[],\"dst_name\":null,\"dst_count\":0,\"jitter\":0.000,\"bytes_out\":0,"
-              "\"bytes_in\":0,\"duration_s\":0.000,\"prevalence\":0,\"days_present\":0}\n");
+              "\"bytes_in\":0,\"duration_s\":0.000,\"prevalence\":0,\"days_present\":0,"
+              "\"dst_country\":null,\"dst_asn\":null,\"dst_org\":null,\"dst_names\":[],"
+              "\"prevalence_hist\":null,\"first_seen\":null,\"status\":null}\n");
 }
 
 TEST(find_jsonl_escaping)
@@ -142,12 +146,13 @@ TEST(find_csv_golden_and_quoting)
 {
     CHECK_STR(capture(2, NULL),
               "kind,score,src,dst,dport,proto,dst_name,dst_count,first_ts,last_ts,conns,period_s,"
-              "jitter,bytes_out,bytes_in,duration_s,prevalence,days_present,reasons\n");
+              "jitter,bytes_out,bytes_in,duration_s,prevalence,days_present,reasons,"
+              "dst_country,dst_asn,dst_org,dst_names,prevalence_hist,first_seen,status\n");
     vigil_finding f = sample();
     CHECK_STR(capture(1, &f),
               "beacon,0.940,10.10.3.7,185.10.2.33,443,tcp,c2.example.net,1,1515400000.000000,"
               "1516892000.500000,24190,60.200,0.190,1234,5678,12.500,1,17,"
-              "\"regular interval (60 s, jitter 19%); only this host talks to it\"\n");
+              "\"regular interval (60 s, jitter 19%); only this host talks to it\",,,,,,,\n");
     vigil_finding g;
     memset(&g, 0, sizeof g);
     g.kind = VIGIL_FIND_STROBE;
@@ -156,12 +161,60 @@ TEST(find_csv_golden_and_quoting)
     vigil_finding_reason(&g, "two\nlines");
     CHECK_STR(capture(1, &g),
               "strobe,0.000,,,0,unknown_transport,\"say \"\"x\"\"\",0,0.000000,0.000000,0,0.000,0.000,"
-              "0,0,0.000,0,0,\"plain; two\nlines\"\n");
+              "0,0,0.000,0,0,\"plain; two\nlines\",,,,,,,\n");
     vigil_finding h;
     memset(&h, 0, sizeof h);
     vigil_finding_reason(&h, "no special characters");
     const char *c = capture(1, &h);
-    CHECK(strstr(c, ",no special characters\n") != NULL);
+    CHECK(strstr(c, ",no special characters,,,,,,,\n") != NULL);
+}
+
+/* Writes fs as a table into a static buffer. */
+static const char *table(const vigil_findings *fs, size_t top, int verbose)
+{
+    static char buf[16384];
+    FILE *m = fmemopen(buf, sizeof buf - 1, "w");
+    CHECK(m != NULL);
+    if (!m) return "";
+    CHECK(vigil_findings_write_table(m, fs, top, verbose) == VIGIL_OK);
+    long n = ftell(m);
+    fclose(m);
+    buf[n > 0 ? n : 0] = 0;
+    return buf;
+}
+
+/* Lines in s; checks that none is wider than 120 columns (a UTF-8
+ * character is one column). */
+static int lines_within_120(const char *s)
+{
+    int lines = 0;
+    for (const char *p = s, *e; *p; p = e + 1) {
+        e = strchr(p, '\n');
+        if (!e) break;
+        size_t cols = 0;
+        for (const char *q = p; q < e; q++) cols += ((unsigned char)*q & 0xc0) != 0x80;
+        if (cols > 120) fprintf(stderr, "  %zu columns: %.*s\n", cols, (int)(e - p), p);
+        CHECK(cols <= 120);
+        lines++;
+    }
+    return lines;
+}
+
+/* sample() with everything issue 6 adds. */
+static vigil_finding sample_intel(void)
+{
+    vigil_finding f = sample();
+    snprintf(f.dst_country, sizeof f.dst_country, "US");
+    f.dst_asn = 15169;
+    snprintf(f.dst_org, sizeof f.dst_org, "Google, \"LLC\" \xc3\xa9");
+    f.ndst_names = 3;
+    snprintf(f.dst_names[0], sizeof f.dst_names[0], "c2.example.net");
+    snprintf(f.dst_names[1], sizeof f.dst_names[1], "cdn.example.net");
+    snprintf(f.dst_names[2], sizeof f.dst_names[2], "x\"y");
+    f.prevalence_hist = 12;
+    f.dst_first_seen = 1515300000.25;
+    f.status = VIGIL_FINDING_ONGOING;
+    return f;
 }
 
 TEST(find_table_fits_120)
@@ -182,35 +235,110 @@ TEST(find_table_fits_120)
     h.kind = VIGIL_FIND_EXFIL;
     h.src = A("10.0.0.1");
     CHECK(vigil_findings_push(&fs, &h) == VIGIL_OK);
-    static char buf[16384];
-    FILE *m = fmemopen(buf, sizeof buf - 1, "w");
-    CHECK(m != NULL);
-    if (!m) return;
-    CHECK(vigil_findings_write_table(m, &fs, 0, 1) == VIGIL_OK);
-    long n = ftell(m);
-    fclose(m);
-    buf[n > 0 ? n : 0] = 0;
-    int lines = 0;
-    for (char *p = buf, *e; *p; p = e + 1) {
-        e = strchr(p, '\n');
-        if (!e) break;
-        CHECK(e - p <= 120);
-        lines++;
-    }
-    CHECK_EQ_U(lines, 1 + 3 + 3 + 3); /* header, rows, reasons (3 + 3 + 0) */
-    CHECK(strstr(buf, "\n  1 0.940 beacon    10.10.3.7       185.10.2.33:443/tcp      c2.example.net") != NULL);
-    CHECK(strstr(buf, " [2001:db8:1234:5678:9ab~ a-very-long-host-~  123.5G    2.0h") != NULL);
+    const char *buf = table(&fs, 0, 1);
+    /* header, rows, reasons (3 + 3 + 0); nothing else known: no details line */
+    CHECK_EQ_U(lines_within_120(buf), 1 + 3 + 3 + 3);
+    CHECK(strstr(buf, "  # score kind      src             destination              cc AS org        name"
+                      "                   conns  period prev\n") == buf);
+    CHECK(strstr(buf, "\n  1 0.940 beacon    10.10.3.7       185.10.2.33:443/tcp      -  -             "
+                      "c2.example.net         24190   60.2s    1\n") != NULL);
+    CHECK(strstr(buf, " [2001:db8:1234:5678:9ab~ -  -             a-very-long-host-na~  123.5G    2.0h    1\n") != NULL);
     CHECK(strstr(buf, "    - only this host talks to it\n") != NULL);
-    /* top: only the first row. */
-    m = fmemopen(buf, sizeof buf - 1, "w");
-    CHECK(vigil_findings_write_table(m, &fs, 1, 0) == VIGIL_OK);
-    n = ftell(m);
-    fclose(m);
-    buf[n > 0 ? n : 0] = 0;
-    lines = 0;
-    for (char *p = buf; (p = strchr(p, '\n')); p++) lines++;
-    CHECK_EQ_U(lines, 2);
+    CHECK(strstr(buf, "    - a third reason that is rather long, longer than the column it gets in the table\n") != NULL);
+    /* Not verbose: the first reason only; top: the first rows only. */
+    buf = table(&fs, 1, 0);
+    CHECK_EQ_U(lines_within_120(buf), 3);
+    CHECK(strstr(buf, "    - regular interval (60 s, jitter 19%)\n") != NULL);
+    buf = table(&fs, 0, 0);
+    CHECK_EQ_U(lines_within_120(buf), 1 + 2 + 2 + 1);
     vigil_findings_free(&fs);
+}
+
+TEST(find_table_destination_intel)
+{
+    vigil_findings fs = { 0 };
+    vigil_finding f = sample_intel();
+    f.dst_name[0] = 0; /* the best name is then the most used one seen */
+    CHECK(vigil_findings_push(&fs, &f) == VIGIL_OK);
+    fs.v[0].ndst_names = 2;
+    f = fs.v[0];
+    f.prevalence_hist = 1234567;
+    snprintf(f.dst_org, sizeof f.dst_org, "%s", "Org \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+             "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+             "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+    CHECK(vigil_findings_push(&fs, &f) == VIGIL_OK); /* a details line cut inside UTF-8 text */
+    /* An organisation cut inside UTF-8 text: by characters, never bytes. */
+    f = sample_intel();
+    snprintf(f.dst_org, sizeof f.dst_org, "T\xc3\xa9l\xc3\xa9" "com Alg\xc3\xa9rie SA");
+    snprintf(f.dst_country, sizeof f.dst_country, "DZ");
+    f.status = VIGIL_FINDING_NEW;
+    f.ndst_names = 0;
+    f.prevalence_hist = 0;
+    f.dst_first_seen = 0;
+    CHECK(vigil_findings_push(&fs, &f) == VIGIL_OK);
+    /* An AS number without an organisation. */
+    f = sample();
+    f.dst_asn = 64500;
+    CHECK(vigil_findings_push(&fs, &f) == VIGIL_OK);
+    const char *buf = table(&fs, 0, 1);
+    CHECK_EQ_U(lines_within_120(buf), 1 + 4 * 3 + 4);
+    CHECK(strstr(buf, "185.10.2.33:443/tcp      US Google, \"LLC~ c2.example.net         24190   60.2s    1\n") != NULL);
+    CHECK(strstr(buf, "\n      also named cdn.example.net; AS15169 Google, \"LLC\" \xc3\xa9; "
+                      "first seen 2018-01-07 04:40 UTC; 12 hosts in history; ongoing\n") != NULL);
+    CHECK(strstr(buf, "\xc3\xa9\xc3\xa9; first seen 2018-01-07 04:40 UTC; 123456~\n") != NULL);
+    CHECK(strstr(buf, " DZ T\xc3\xa9l\xc3\xa9" "com Alg\xc3\xa9~ c2.example.net ") != NULL);
+    CHECK(strstr(buf, "\n      AS15169 T\xc3\xa9l\xc3\xa9" "com Alg\xc3\xa9rie SA; new\n") != NULL);
+    CHECK(strstr(buf, " -  AS64500       c2.example.net ") != NULL);
+    CHECK(strstr(buf, "\n      AS64500\n") != NULL);
+    /* Not verbose: no details line. */
+    buf = table(&fs, 0, 0);
+    CHECK_EQ_U(lines_within_120(buf), 1 + 4 * 2);
+    CHECK(strstr(buf, "also named") == NULL);
+    vigil_findings_free(&fs);
+}
+
+TEST(find_jsonl_destination_intel)
+{
+    vigil_finding f = sample_intel();
+    const char *j = capture(0, &f);
+    CHECK(strstr(j, ",\"prevalence\":1,\"days_present\":17,\"dst_country\":\"US\",\"dst_asn\":15169,"
+                    "\"dst_org\":\"Google, \\\"LLC\\\" \xc3\xa9\","
+                    "\"dst_names\":[\"c2.example.net\",\"cdn.example.net\",\"x\\\"y\"],"
+                    "\"prevalence_hist\":12,\"first_seen\":1515300000.250000,\"status\":\"ongoing\"}\n") != NULL);
+    f.status = VIGIL_FINDING_NEW;
+    f.ndst_names = 1;
+    j = capture(0, &f);
+    CHECK(strstr(j, "\"dst_names\":[\"c2.example.net\"],") != NULL);
+    CHECK(strstr(j, "\"status\":\"new\"}\n") != NULL);
+    /* A count past the array is clamped; non-finite first_seen is null. */
+    f.ndst_names = 99;
+    f.dst_first_seen = 1.0 / 0.0;
+    j = capture(0, &f);
+    CHECK(strstr(j, "\"dst_names\":[\"c2.example.net\",\"cdn.example.net\",\"x\\\"y\"],") != NULL);
+    CHECK(strstr(j, "\"first_seen\":null,") != NULL);
+}
+
+TEST(find_csv_destination_intel)
+{
+    vigil_finding f = sample_intel();
+    const char *c = capture(1, &f);
+    CHECK(strstr(c, "\"regular interval (60 s, jitter 19%); only this host talks to it\","
+                    "US,15169,\"Google, \"\"LLC\"\" \xc3\xa9\",\"c2.example.net;cdn.example.net;x\"\"y\","
+                    "12,1515300000.250000,ongoing\n") != NULL);
+    f.ndst_names = 2;
+    f.status = VIGIL_FINDING_NEW;
+    snprintf(f.dst_org, sizeof f.dst_org, "Plain Org");
+    c = capture(1, &f);
+    CHECK(strstr(c, ",US,15169,Plain Org,c2.example.net;cdn.example.net,12,1515300000.250000,new\n") != NULL);
+    /* The header has as many columns as a row. */
+    const char *hd = capture(2, NULL);
+    int hc = 0, rc = 0;
+    for (const char *p = hd; *p; p++) hc += *p == ',';
+    vigil_finding g = sample();
+    c = capture(1, &g);
+    for (const char *p = c; *p; p++) rc += *p == ',';
+    CHECK_EQ_U(hc, 25);
+    CHECK_EQ_U(rc, 25 + 1); /* the reasons field holds a comma */
 }
 
 /* Builds a finding for the de-duplication tests. */
