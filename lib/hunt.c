@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "agg.h"
 #include "state_impl.h"
+void vigil__agg_memdbg(const vigil__agg *a, const char *tag); /* TEMP */
 
 #define MAX_THREADS 256          /* more never helps */
 #define PROGRESS_EVERY 65536     /* records between progress checks */
@@ -509,6 +510,7 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
         }
     }
     double tm = now_s();
+    if (getenv("VIGIL_MEMDEBUG")) for (size_t i = 0; i < nthreads; i++) if (w[i].agg) vigil__agg_memdbg(w[i].agg, "read");
     if (sh.by_day) {
         /* Each day: the threads' aggregates merged, then written. */
         for (;;) {
@@ -534,6 +536,7 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
         }
     } else {
         for (size_t i = 1; i < nthreads && rc == VIGIL_OK; i++) rc = vigil__agg_merge(w[0].agg, w[i].agg);
+        if (getenv("VIGIL_MEMDEBUG")) vigil__agg_memdbg(w[0].agg, "merged");
         if (rc == VIGIL_OK) {
             *out = w[0].agg;
             w[0].agg = NULL;
@@ -797,6 +800,7 @@ vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opt
     rc = vigil__agg_finish(agg);
     if (rc != VIGIL_OK) goto out;
     sum.finish_s = now_s() - t1;
+    if (getenv("VIGIL_MEMDEBUG")) vigil__agg_memdbg(agg, "finished");
     sum.pairs = vigil__agg_pair_count(agg);
     sum.groups = vigil__agg_group_count(agg);
     sum.hosts = vigil__agg_host_count(agg);
@@ -813,6 +817,7 @@ vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opt
     rc = detect_all(agg, &o, &al, &found);
     if (rc != VIGIL_OK) goto out;
     sum.findings_detected = found.n;
+    if (getenv("VIGIL_MEMDEBUG")) vigil__agg_memdbg(agg, "detected");
     if (found.n) {
         drop = vigil__calloc(&al, found.n, 1);
         if (!drop) { rc = VIGIL_ENOMEM; goto out; }
