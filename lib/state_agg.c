@@ -818,7 +818,7 @@ static vigil_status read_pair(reader *r, sqlite3_stmt *st)
     int64_t us = 0;
     int sorted = p->n == 0;
     for (int64_t k = 0; k < npts; k++) {
-        us += c_s(&c);
+        us = (int64_t)((uint64_t)us + (uint64_t)c_s(&c)); /* wraps, never UB, on junk */
         vigil__conn_point *pt = &p->pts[p->n + k];
         pt->ts = ts_of(us);
         uint64_t ob = c_u(&c), rb = c_u(&c);
@@ -895,7 +895,7 @@ static vigil_status read_dns(reader *r, sqlite3_stmt *st)
     cursor c = blob_cursor(st, 14);
     int64_t us = 0;
     for (int64_t k = 0; k < nts; k++) {
-        us += c_s(&c);
+        us = (int64_t)((uint64_t)us + (uint64_t)c_s(&c)); /* wraps, never UB, on junk */
         e->ts[e->nts++] = ts_of(us);
     }
     if (c.bad || c.p != c.end) return damaged(r, "dns_day");
@@ -946,7 +946,7 @@ static vigil_status read_nx(reader *r, sqlite3_stmt *st)
     cursor c = blob_cursor(st, 6);
     int64_t us = 0;
     for (int64_t k = 0; k < nev && vs == VIGIL_OK; k++) {
-        us += c_s(&c);
+        us = (int64_t)((uint64_t)us + (uint64_t)c_s(&c)); /* wraps, never UB, on junk */
         uint64_t h = c_64(&c);
         int64_t dom = (int64_t)c_u(&c);
         if (c.bad) break;

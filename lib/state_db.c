@@ -260,6 +260,20 @@ vigil_status vigil_state_open(vigil_state **out, const char *path, const vigil_s
         st = vigil__state_fail(s, VIGIL_ENOENT, "%s: %s", path, strerror(errno));
         goto fail;
     }
+    /* A run killed mid-write leaves a hot journal that only a writer can
+     * roll back: a read-only open of a file we may write does that first. */
+    if (!memory && ro && access(path, W_OK) == 0) {
+        char journal[4200];
+        if ((size_t)snprintf(journal, sizeof journal, "%s-journal", path) < sizeof journal &&
+            access(journal, F_OK) == 0) {
+            sqlite3 *w = NULL;
+            if (sqlite3_open_v2(path, &w, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+                sqlite3_busy_timeout(w, o.busy_timeout_ms > 0 ? o.busy_timeout_ms : DEFAULT_BUSY_MS);
+                sqlite3_exec(w, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+            }
+            sqlite3_close(w);
+        }
+    }
     int rc = sqlite3_open_v2(path, &s->db,
                              ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {

@@ -403,25 +403,32 @@ TEST(state_sigkill_anywhere_leaves_a_sound_state)
     snprintf(day, sizeof day, "%s/2018-01-02", zeek);
     char day2[600];
     snprintf(day2, sizeof day2, "%s/2018-01-03", zeek);
+    CHECK(run_killed(ref, day, 0) == 0);
+    long pairs1 = (long)count_rows(ref, "pair_day");
     /* Kill the day-1 run at many points; each time the state opens, passes
-     * the integrity check and still holds exactly day 0 (or, when the kill
-     * came after the commit, days 0-1). */
+     * the integrity check and holds exactly day 0, or, when the kill came
+     * after the commit, exactly days 0-1: never anything between. */
     long pairs0 = (long)count_rows(db, "pair_day");
+    CHECK(pairs1 > pairs0);
     int killed = 0;
     for (long us = 2000; us < 4000000; us = us * 3 / 2) {
         int k = run_killed(db, day, us);
         killed += k;
-        CHECK(integrity_ok(db));
-        vigil_state *st = open_state(db);
+        /* Opening, even read-only as `vigil dest` does, rolls back what the
+         * killed run left in its journal. */
+        vigil_state *st = NULL;
+        vigil_state_opts ro = { .flags = VIGIL_STATE_READONLY };
+        char err[600];
+        CHECK(vigil_state_open(&st, db, &ro, err, sizeof err) == VIGIL_OK);
         vigil_state_close(st);
+        CHECK(integrity_ok(db));
         long pairs = (long)count_rows(db, "pair_day");
-        CHECK(pairs == pairs0 || !k);
-        if (!k) break; /* it finished before the kill */
+        CHECK(pairs == pairs0 || pairs == pairs1);
+        if (pairs == pairs1) break; /* committed before the kill (or no kill) */
     }
     CHECK(killed >= 3);
     /* Then the rerun completes, and equals the uninterrupted run. */
     CHECK(run_killed(db, day, 0) == 0);
-    CHECK(run_killed(ref, day, 0) == 0);
     CHECK(run_killed(db, day2, 0) == 0);
     CHECK(run_killed(ref, day2, 0) == 0);
     CHECK_EQ_U(count_rows(db, "pair_day"), count_rows(ref, "pair_day"));
