@@ -28,14 +28,14 @@ MB=${BENCH_MB:-1024}
 JSON_MB=${BENCH_JSON_MB:-300}
 PCAP_MB=${BENCH_PCAP_MB:-256}
 GZIP_LEVEL=6
-PKGS="libisal libpcap zlib"
+PKGS="libisal libpcap zlib sqlite3 libmaxminddb libpsl"
 
 # 1. Tools: portable -O2, no -march.
 make --no-print-directory -j2 BUILD="$B" "$B/libvigil.a" >/dev/null || {
     echo "bench: cannot build $B/libvigil.a" >&2; exit 1; }
 mkdir -p "$B/bench" "$D"
 CFLAGS_B="-std=c11 -O2 -g -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -pthread -Iinclude"
-LIBS_B="$(pkg-config --libs $PKGS 2>/dev/null || echo -lisal -lpcap -lz) -lm -pthread"
+LIBS_B="$(pkg-config --libs $PKGS 2>/dev/null || echo -lisal -lpcap -lz -lsqlite3 -lmaxminddb -lpsl) -lm -pthread"
 for t in gen_conn gen_pcap; do
     $CC $CFLAGS_B -o "$B/bench/$t" "bench/$t.c" || exit 1
 done

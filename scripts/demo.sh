@@ -56,7 +56,7 @@ $VIGIL hunt -q --tz +09:00 --format jsonl --min-score 0 --output "$B/demo-findin
 $VIGIL hunt -q --tz +09:00 --top 30 "$WORLD/zeek" || true
 # How many of the planted events the hunt found, against truth.json.
 if ${CC:-cc} -std=c11 -O2 -D_DEFAULT_SOURCE -Iinclude -Ilib -o "$B/eval_match" eval/eval_match.c \
-        "$B/libvigil.a" $(pkg-config --libs libisal libpcap zlib 2>/dev/null || echo -lisal -lpcap -lz) \
+        "$B/libvigil.a" $(pkg-config --libs libisal libpcap zlib sqlite3 libmaxminddb libpsl 2>/dev/null || echo -lisal -lpcap -lz -lsqlite3 -lmaxminddb -lpsl) \
         -lm -pthread 2>/dev/null; then
     "$B/eval_match" "$WORLD/truth.json" "$B/demo-findings.jsonl" |
         awk '/^recall:/ { sub(/^recall: /, ""); print "demo: of the planted network events, " $0 }'

@@ -11,7 +11,7 @@ REAL=${VIGIL_REAL_DATA:-../shared/data/real}
 OUT=$B/eval
 mkdir -p "$OUT"
 CFLAGS_E="-std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude -Ilib"
-LIBS_E="$(pkg-config --libs libisal libpcap zlib 2>/dev/null || echo -lisal -lpcap -lz) -lm -pthread"
+LIBS_E="$(pkg-config --libs libisal libpcap zlib sqlite3 libmaxminddb libpsl 2>/dev/null || echo -lisal -lpcap -lz -lsqlite3 -lmaxminddb -lpsl) -lm -pthread"
 ${CC:-cc} $CFLAGS_E -o "$B/eval_match" eval/eval_match.c "$B/libvigil.a" $LIBS_E || exit 1
 
 # ---- simulated worlds -------------------------------------------------------

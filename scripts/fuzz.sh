@@ -21,7 +21,7 @@ SECONDS_PER=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-1}
 B=${BUILD:-build}/fuzz-lib
 REAL=${VIGIL_REAL_DATA:-$ROOT/../shared/data/real}
-PKGS="libisal libpcap zlib"
+PKGS="libisal libpcap zlib sqlite3 libmaxminddb libpsl"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 if [ $# -gt 0 ]; then
@@ -44,7 +44,7 @@ for p in $parsers; do
     clang -std=c11 -Wall -Wextra -Werror -g -O1 -D_DEFAULT_SOURCE -Iinclude \
         $(pkg-config --cflags $PKGS 2>/dev/null) -fsanitize=fuzzer $SAN \
         -o "$B/fuzz_$p" "fuzz/fuzz_$p.c" "$B/libvigil.a" \
-        $(pkg-config --libs $PKGS 2>/dev/null || echo -lisal -lpcap -lz) -lm -pthread || {
+        $(pkg-config --libs $PKGS 2>/dev/null || echo -lisal -lpcap -lz -lsqlite3 -lmaxminddb -lpsl) -lm -pthread || {
         echo "fuzz: cannot build fuzz/fuzz_$p.c" >&2
         exit 1
     }
