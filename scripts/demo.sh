@@ -63,6 +63,18 @@ if ${CC:-cc} -std=c11 -O2 -D_DEFAULT_SOURCE -Iinclude -Ilib -o "$B/eval_match" e
 fi
 echo
 
+# Where the strongest beacon talks to: vigil dest on its last day of contact.
+LINE=$(grep '"kind":"beacon"' "$B/demo-findings.jsonl" 2>/dev/null | head -n 1)
+TOP=$(echo "$LINE" | sed -n 's/.*"dst":"\([^"]*\)".*/\1/p')
+TS=$(echo "$LINE" | sed -n 's/.*"last_ts":\([0-9]*\).*/\1/p')
+LAST=""
+[ -n "$TS" ] && LAST="$WORLD/zeek/$(date -u -d "@$TS" +%Y-%m-%d)"
+[ -d "$LAST" ] || LAST=""
+if [ -n "$TOP" ] && [ -n "$LAST" ]; then
+    echo "== vigil dest $TOP $LAST  (the top beacon's destination: country, AS, names, who, when)"
+    $VIGIL dest -q "$TOP" "$LAST" || true
+fi
+
 REAL=${VIGIL_REAL_DATA:-../shared/data/real}
 if [ ! -d "$REAL" ]; then
     echo "demo: no real captures at $REAL (set VIGIL_REAL_DATA); done"
