@@ -481,9 +481,17 @@ int tool_hunt(int argc, char **argv)
         fprintf(o, "%s%zu finding%s at score >= %.2f", found.n ? "\n" : "", found.n,
                 found.n == 1 ? "" : "s", ho.min_score);
         if (shown < found.n) fprintf(o, " (top %zu shown)", shown);
-        fprintf(o, "; %llu records, %llu pairs, %llu internal hosts, %zu files, %.1f s\n",
+        fprintf(o, "; %llu records, %llu pairs, %llu internal hosts, %zu files, %.1f s",
                 (unsigned long long)sum.records, (unsigned long long)sum.pairs,
                 (unsigned long long)sum.hosts, sum.files_read, sum.elapsed);
+        vigil_state_info si;
+        if (state && vigil_state_info_get(state, &si) == VIGIL_OK) {
+            size_t nnew = 0;
+            for (size_t i = 0; i < found.n; i++) nnew += found.v[i].status == VIGIL_FINDING_NEW;
+            fprintf(o, "; history: %llu day%s in the state, %zu finding%s new", (unsigned long long)si.days,
+                    si.days == 1 ? "" : "s", nnew, nnew == 1 ? "" : "s");
+        }
+        fputc('\n', o);
     } else {
         if (format == FMT_CSV) rc = vigil_finding_write_csv_header(o);
         for (size_t i = 0; i < shown && rc == VIGIL_OK; i++)
