@@ -19,6 +19,10 @@ int tool_exit_for(vigil_status st);
 /* Creates the directories above `path` (mkdir -p of its dirname); 1 on
  * success or when they exist. */
 int tool_mkdir_parent(const char *path);
+/* Opens the geo/ASN data: DIR (--geo-dir) or $VIGIL_GEO_DIR when given;
+ * else the library's search path, then data/geo beside the binary's
+ * checkout; one note through diag when none has it. */
+vigil_geo *tool_geo_open(const char *dir, vigil_diag_fn diag, void *user);
 
 /* How diagnostics are shown on stderr: the first `full_per_reason` skips of
  * each reason in full (file:line: reason: detail), the rest only counted

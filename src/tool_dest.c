@@ -262,7 +262,7 @@ int tool_dest(int argc, char **argv)
         status = TOOL_EXIT_UNREADABLE;
         goto out;
     }
-    vigil_geo_open(&geo, geo_dir, NULL, tool_diag_cb, &diag);
+    geo = tool_geo_open(geo_dir, tool_diag_cb, &diag);
     long shown = 0;
     if (state_path) {
         char err[600];

@@ -433,7 +433,7 @@ int tool_hunt(int argc, char **argv)
         }
         ho.state = state;
     }
-    vigil_geo_open(&geo, geo_dir, NULL, tool_diag_cb, &diag);
+    geo = tool_geo_open(geo_dir, tool_diag_cb, &diag);
     ho.geo = geo;
     tool_progress tp = { stderr, 0 };
     ho.internal = internal;

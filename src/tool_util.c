@@ -1,6 +1,8 @@
 /* tool_util.c -- small helpers of the CLI. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "tool.h"
 
@@ -20,4 +22,45 @@ int tool_mkdir_parent(const char *path)
         *p = '/';
     }
     return mkdir(buf, 0700) == 0 || errno == EEXIST;
+}
+
+static void no_diag(void *user, const vigil_diag *d)
+{
+    (void)user;
+    (void)d;
+}
+
+vigil_geo *tool_geo_open(const char *dir, vigil_diag_fn diag, void *user)
+{
+    vigil_geo *g = NULL;
+    const char *env = getenv("VIGIL_GEO_DIR");
+    if (dir || (env && *env)) {
+        vigil_geo_open(&g, dir, NULL, diag, user);
+        return g;
+    }
+    /* The documented search path first; then data/geo beside the binary's
+     * checkout (build/vigil -> ../data/geo), so a vigil run from another
+     * directory still finds what scripts/install-geo.sh installed. */
+    vigil_geo_open(&g, NULL, NULL, no_diag, NULL);
+    if (g && vigil_geo_loaded(g)) return g;
+    vigil_geo_free(g);
+    g = NULL;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 32);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            strcpy(slash, "/../data/geo");
+            struct stat sb;
+            if (stat(exe, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                vigil_geo_open(&g, exe, NULL, no_diag, NULL);
+                if (g && vigil_geo_loaded(g)) return g;
+                vigil_geo_free(g);
+                g = NULL;
+            }
+        }
+    }
+    vigil_geo_open(&g, NULL, NULL, diag, user); /* says once that it is off */
+    return g;
 }
