@@ -22,8 +22,8 @@
 
 /* ---- views: what detectors read -------------------------------------------- */
 
-/* One connection as the aggregator keeps it (16 bytes: the per-record
- * memory budget of issue 5 is <= 24 bytes). */
+/* One connection as views give it to detectors (the aggregator keeps it
+ * encoded in ~8 bytes: agg_impl.h). */
 typedef struct vigil__conn_point {
     double ts;                 /* start time */
     uint32_t orig_bytes;       /* originator payload bytes (clamped) */
@@ -195,14 +195,24 @@ typedef struct vigil__agg vigil__agg;
 vigil_status vigil__agg_new(vigil__agg **out, const vigil_netset *internal,
                             const vigil_allocator *alloc);
 void vigil__agg_free(vigil__agg *a);
+/* Makes `a` a partial aggregate (before any record): its kept connections
+ * and DNS queries are only queued (ids resolved, figures computed), and
+ * aggregated into pairs and DNS entries by vigil__agg_merge into another
+ * aggregate.  hunt.c's reading threads use it: the shared aggregate's
+ * look-ups are then done once per record, not once in the partial and
+ * once more when merging. */
+void vigil__agg_set_partial(vigil__agg *a, int on);
 /* Accounts one record (conn, dns, ssl, http; others are ignored). */
 vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec);
 /* Moves everything of src into dst (per-thread aggregators); src is left
- * empty. */
+ * empty (a partial keeps its arrays and tables, for its next records). */
 vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src);
 /* Sorts every pair's points by ts now (optional: lets each reading thread
  * do its share before the merge, which then merges sorted runs). */
 vigil_status vigil__agg_sort(vigil__agg *a);
+/* The same for the pairs i with i % nparts == part only, so that threads
+ * can share the work; no record may be queued (after a merge or a sort). */
+vigil_status vigil__agg_sort_part(vigil__agg *a, size_t part, size_t nparts);
 /* After the last record: sorts, builds name groups, prevalence, per-host
  * days.  No vigil__agg_add after this. */
 vigil_status vigil__agg_finish(vigil__agg *a);
@@ -222,7 +232,14 @@ void vigil__agg_counts_get(const vigil__agg *a, vigil__agg_counts *out);
 
 /* Iteration over the finished aggregate (views borrowed until free). */
 size_t vigil__agg_pair_count(const vigil__agg *a);
+/* Pair views decode their points (kept compact) into a buffer:
+ * vigil__agg_pair uses one the aggregate owns, so its pts are valid only
+ * until the next vigil__agg_pair call (one thread); vigil__agg_pair_buf
+ * uses the caller's buffer of vigil__agg_pair_max_points(a) entries. */
 vigil_status vigil__agg_pair(const vigil__agg *a, size_t i, vigil__pair_view *out);
+size_t vigil__agg_pair_max_points(const vigil__agg *a);
+vigil_status vigil__agg_pair_buf(const vigil__agg *a, size_t i, vigil__pair_view *out,
+                                 vigil__conn_point *buf);
 /* Group views merge their members' points into a buffer: vigil__agg_group
  * uses one the aggregate owns, so its pts are valid only until the next
  * vigil__agg_group call (one thread); vigil__agg_group_buf uses the
@@ -237,14 +254,20 @@ size_t vigil__agg_host_count(const vigil__agg *a);
 vigil_status vigil__agg_host(const vigil__agg *a, size_t i, vigil__host_view *out);
 void vigil__agg_peers(const vigil__agg *a, vigil__peer_view *out);
 size_t vigil__agg_dns_count(const vigil__agg *a);
+/* DNS views decode their query times (kept compact) into a buffer, as
+ * pair views do: vigil__agg_dns's is the aggregate's (valid until the next
+ * call), vigil__agg_dns_buf's the caller's, of vigil__agg_dns_max_points(a)
+ * entries. */
 vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out);
+size_t vigil__agg_dns_max_points(const vigil__agg *a);
+vigil_status vigil__agg_dns_buf(const vigil__agg *a, size_t i, vigil__dns_view *out, double *buf);
 size_t vigil__agg_nx_count(const vigil__agg *a);
 vigil_status vigil__agg_nx(const vigil__agg *a, size_t i, vigil__nx_view *out);
 
-/* Fills f's dst_names (the names seen behind f->dst: its own, SNI and
- * Host names any host used, the DNS answer) and dst_first_seen from a
- * finished aggregate. */
-void vigil__agg_describe_dst(const vigil__agg *a, vigil_finding *f);
+/* Fills each finding's dst_names (the names seen behind f->dst: its own,
+ * SNI and Host names any host used, the DNS answer) and dst_first_seen
+ * from a finished aggregate. */
+vigil_status vigil__agg_describe_dsts(const vigil__agg *a, vigil_findings *fs);
 
 /* ---- hunt internals (hunt.c) ------------------------------------------------ */
 

@@ -196,18 +196,144 @@ static vigil_status qname_add(vigil__agg *a, uint32_t entry, uint64_t h)
     return VIGIL_OK;
 }
 
+/* ---- query times, compact ------------------------------------------------------
+ *
+ * 8-byte doubles per query were 110 MB of the simulated month (13.6M
+ * queries) plus growth slack.  Encoded as pair points' times are
+ * (agg_pairs.c): a zig-zag varint of the microseconds since the previous
+ * query of the entry, 2-4 bytes; an entry whose times are not whole
+ * microseconds keeps raw doubles (lossless either way). */
+
+#define TS_MAX_BYTES 10 /* one encoded time at most */
+
+/* The trailer (vigil__enc_size): the last time, in us (or raw bits). */
+static inline int64_t ts_last(const vigil__ag_dns *e)
+{
+    int64_t v = 0;
+    if (e->tenc) memcpy(&v, e->tenc + e->tused, 8);
+    return v;
+}
+
+/* Resizes e's array for `used` bytes and the trailer. */
+static vigil_status ts_fit(const vigil_allocator *al, vigil__ag_dns *e, size_t used)
+{
+    if (used > UINT32_MAX - 64) return VIGIL_ENOMEM;
+    size_t want = vigil__enc_size(used);
+    if (e->tenc && want == vigil__enc_size(e->tused)) return VIGIL_OK;
+    unsigned char *ne = vigil__realloc(al, e->tenc, want);
+    if (!ne) return VIGIL_ENOMEM;
+    e->tenc = ne;
+    return VIGIL_OK;
+}
+
+/* Encodes ts into b after a time whose trailer value is `last`; *next
+ * receives ts's own.  Returns the end. */
+static inline unsigned char *put_ts(unsigned char *b, double ts, int raw, int64_t us, int64_t last,
+                                    int64_t *next)
+{
+    if (raw) {
+        memcpy(b, &ts, 8);
+        memcpy(next, &ts, 8);
+        return b + 8;
+    }
+    *next = us;
+    return vigil__put_uv(b, vigil__zz(us - last));
+}
+
+size_t vigil__dns_decode_ts(const vigil__ag_dns *e, double *out)
+{
+    const unsigned char *b = e->tenc;
+    int64_t last = 0;
+    for (uint32_t i = 0; i < e->nts; i++) {
+        if (e->ts_raw) {
+            memcpy(&out[i], b, 8);
+            b += 8;
+        } else {
+            uint64_t v;
+            b = vigil__get_uv(b, &v);
+            last += vigil__unzz(v);
+            out[i] = (double)last / 1e6;
+        }
+    }
+    return e->nts;
+}
+
+/* Re-encodes e's times from v[0..n) (decoded already; raw doubles when
+ * `raw`), in place unless the size class changes. */
+static vigil_status ts_reencode(const vigil_allocator *al, vigil__ag_dns *e, const double *v, size_t n,
+                                int raw)
+{
+    size_t bytes = 0;
+    int64_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char tmp[TS_MAX_BYTES];
+        int64_t us = 0;
+        if (!raw) vigil__ts_to_us(v[i], &us);
+        bytes += (size_t)(put_ts(tmp, v[i], raw, us, last, &last) - tmp);
+    }
+    vigil_status rc = ts_fit(al, e, bytes);
+    if (rc != VIGIL_OK) return rc;
+    unsigned char *b = e->tenc;
+    last = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t us = 0;
+        if (!raw) vigil__ts_to_us(v[i], &us);
+        b = put_ts(b, v[i], raw, us, last, &last);
+    }
+    e->tused = (uint32_t)bytes;
+    memcpy(e->tenc + e->tused, &last, 8);
+    e->ts_raw = raw ? 1 : 0;
+    e->nts = (uint32_t)n;
+    return VIGIL_OK;
+}
+
 static vigil_status ts_push(vigil__agg *a, vigil__ag_dns *e, double ts)
 {
-    if (e->nts == e->cap) {
-        /* x1.5 from 2 (most (host, domain) entries see a few queries) */
-        size_t nc = e->cap ? e->cap + e->cap / 2 + 1 : 2;
-        double *nv = vigil__realloc(&a->alloc, e->ts, nc * sizeof *nv);
-        if (!nv) return VIGIL_ENOMEM;
-        e->ts = nv;
-        e->cap = nc;
+    int64_t us = 0;
+    vigil_status rc;
+    if (e->nts == UINT32_MAX) return VIGIL_ENOMEM;
+    if (!e->ts_raw && !vigil__ts_to_us(ts, &us)) {
+        /* Not whole microseconds: the entry switches to raw doubles. */
+        double *tmp = e->nts ? vigil__malloc(&a->alloc, e->nts * sizeof *tmp) : NULL;
+        if (e->nts && !tmp) return VIGIL_ENOMEM;
+        vigil__dns_decode_ts(e, tmp);
+        rc = ts_reencode(&a->alloc, e, tmp, e->nts, 1);
+        vigil__free(&a->alloc, tmp);
+        if (rc != VIGIL_OK) return rc;
     }
-    e->ts[e->nts++] = ts;
+    int64_t last = ts_last(e), next;
+    if (e->nts) {
+        int before;
+        if (e->ts_raw) {
+            double l;
+            memcpy(&l, &last, 8);
+            before = ts < l;
+        } else {
+            before = us < last;
+        }
+        if (before) e->ts_unsorted = 1;
+    }
+    unsigned char tmp[TS_MAX_BYTES];
+    size_t len = (size_t)(put_ts(tmp, ts, e->ts_raw, us, last, &next) - tmp);
+    if ((rc = ts_fit(&a->alloc, e, (size_t)e->tused + len)) != VIGIL_OK) return rc;
+    memcpy(e->tenc + e->tused, tmp, len);
+    e->tused += (uint32_t)len;
+    memcpy(e->tenc + e->tused, &next, 8);
+    e->nts++;
     return VIGIL_OK;
+}
+
+size_t vigil__agg_dns_max_ts(const vigil__agg *a)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < a->ndns; i++)
+        if (a->dns[i].nts > m) m = a->dns[i].nts;
+    return m;
+}
+
+vigil_status vigil__agg_dns_push_ts(vigil__agg *a, uint32_t ei, double ts)
+{
+    return ts_push(a, &a->dns[ei], ts);
 }
 
 /* ---- NXDOMAIN per host -------------------------------------------------------- */
@@ -384,6 +510,16 @@ vigil_status vigil__agg_flush_dns(vigil__agg *a)
     uint32_t ei[VIGIL__AGG_BATCH];
     vigil_status rc = VIGIL_OK;
     size_t done = 0;
+    if (a->partial) {
+        /* Kept for the aggregate this one is merged into. */
+        if (n == 0) return VIGIL_OK;
+        rc = vigil__grow(&a->alloc, (void **)&a->ddq, &a->ddq_cap, a->nddq + n, sizeof *a->ddq);
+        if (rc != VIGIL_OK) return rc;
+        memcpy(a->ddq + a->nddq, a->dpend, n * sizeof *a->dpend);
+        a->nddq += n;
+        a->ndpend = 0;
+        return VIGIL_OK;
+    }
     for (; done < n; done++) {
         rc = dns_get(a, a->dpend[done].src, a->dpend[done].domain, &ei[done]);
         if (rc != VIGIL_OK) break;
@@ -391,11 +527,21 @@ vigil_status vigil__agg_flush_dns(vigil__agg *a)
     }
     for (size_t i = 0; i < done; i++) {
         const vigil__ag_dns *e = &a->dns[ei[i]];
-        if (e->ts && e->nts < e->cap) __builtin_prefetch(e->ts + e->nts, 1);
+        if (e->tenc) __builtin_prefetch(e->tenc + e->tused, 1); /* the trailer */
     }
     for (size_t i = 0; i < done && rc == VIGIL_OK; i++) rc = apply_query(a, ei[i], &a->dpend[i]);
     a->ndpend = 0;
     return rc;
+}
+
+vigil_status vigil__agg_queue_dns(vigil__agg *a, const vigil__ag_dnspend *q)
+{
+    vigil__ag_dnspend *d = &a->dpend[a->ndpend++];
+    *d = *q;
+    dns_key k = { d->src, d->domain };
+    d->tag = dns_tag(&k);
+    if (a->dns_idx.mask) __builtin_prefetch(&a->dns_idx.slot[d->tag & a->dns_idx.mask]);
+    return a->ndpend == VIGIL__AGG_BATCH ? vigil__agg_flush_dns(a) : VIGIL_OK;
 }
 
 vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
@@ -450,7 +596,7 @@ vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
     }
     dns_key k = { src, dom };
     q->tag = dns_tag(&k);
-    if (a->dns_idx.mask) __builtin_prefetch(&a->dns_idx.slot[q->tag & a->dns_idx.mask]);
+    if (a->dns_idx.mask && !a->partial) __builtin_prefetch(&a->dns_idx.slot[q->tag & a->dns_idx.mask]);
     if (d->rcode == RCODE_NXDOMAIN) {
         uint32_t xi;
         rc = nx_get(a, src, &xi);
@@ -480,15 +626,17 @@ vigil_status vigil__agg_merge_dns(vigil__agg *dst, vigil__agg *src, const uint32
         emap = vigil__malloc(&dst->alloc, src->ndns * sizeof *emap);
         if (!emap) return VIGIL_ENOMEM;
     }
+    double *tv = NULL; /* q's times, decoded */
+    size_t tvcap = 0;
     for (size_t i = 0; i < src->ndns && rc == VIGIL_OK; i++) {
         vigil__ag_dns *q = &src->dns[i];
         rc = dns_get(dst, amap[q->src], nmap[q->domain], &emap[i]);
+        if (rc == VIGIL_OK) rc = vigil__grow(&dst->alloc, (void **)&tv, &tvcap, q->nts, sizeof *tv);
         if (rc != VIGIL_OK) break;
         vigil__ag_dns *e = &dst->dns[emap[i]];
-        rc = vigil__grow(&dst->alloc, (void **)&e->ts, &e->cap, e->nts + q->nts, sizeof *e->ts);
+        vigil__dns_decode_ts(q, tv);
+        for (uint32_t k = 0; k < q->nts && rc == VIGIL_OK; k++) rc = ts_push(dst, e, tv[k]);
         if (rc != VIGIL_OK) break;
-        if (q->nts) memcpy(e->ts + e->nts, q->ts, q->nts * sizeof *q->ts);
-        e->nts += q->nts;
         if (q->queries) {
             if (e->queries == 0 || q->first_ts < e->first_ts) e->first_ts = q->first_ts;
             if (e->queries == 0 || q->last_ts > e->last_ts) e->last_ts = q->last_ts;
@@ -500,13 +648,22 @@ vigil_status vigil__agg_merge_dns(vigil__agg *dst, vigil__agg *src, const uint32
         e->sum_len += q->sum_len;
         e->sum_ent += q->sum_ent;
         if (q->max_label > e->max_label) e->max_label = q->max_label;
-        vigil__free(&src->alloc, q->ts);
-        q->ts = NULL;
-        q->nts = q->cap = 0;
+        vigil__free(&src->alloc, q->tenc);
+        q->tenc = NULL;
+        q->nts = q->tused = 0;
         q->queries = 0;
     }
+    vigil__free(&dst->alloc, tv);
     for (size_t i = 0; i < src->nqnames && rc == VIGIL_OK; i++)
         rc = qname_add(dst, emap[src->qnames[i].entry], src->qnames[i].h);
+    /* A partial's queued queries, through dst's batch. */
+    for (size_t i = 0; i < src->nddq && rc == VIGIL_OK; i++) {
+        vigil__ag_dnspend q = src->ddq[i];
+        q.src = amap[q.src];
+        q.domain = nmap[q.domain];
+        rc = vigil__agg_queue_dns(dst, &q);
+    }
+    if (rc == VIGIL_OK) rc = vigil__agg_flush_dns(dst);
     for (size_t i = 0; i < src->nnx && rc == VIGIL_OK; i++) {
         vigil__ag_nx *q = &src->nx[i];
         uint32_t xi;
@@ -631,11 +788,21 @@ static int cmp_rank_rec(const void *x, const void *y)
     return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+void vigil__agg_dns_drop_lookup(vigil__agg *a)
+{
+    vigil__free(&a->alloc, a->qnames);
+    a->qnames = NULL;
+    a->nqnames = a->qnames_cap = 0;
+    vigil__hidx_free(&a->alloc, &a->qname_idx);
+    vigil__hidx_free(&a->alloc, &a->dns_idx);
+}
+
 vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const uint32_t *nrank)
 {
+    vigil__agg_dns_drop_lookup(a);
     vigil_status rc = VIGIL_ENOMEM;
     size_t maxts = 0;
-    double *tmp = NULL;
+    double *tmp = NULL, *tv = NULL;
     uint64_t *keys = NULL;
     uint32_t *prev = NULL;
     rank_rec *rr = NULL;
@@ -643,6 +810,7 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     for (size_t i = 0; i < a->ndns; i++)
         if (a->dns[i].nts > maxts) maxts = a->dns[i].nts;
     if (maxts && !(tmp = vigil__malloc(&a->alloc, maxts * sizeof *tmp))) goto out;
+    if (maxts && !(tv = vigil__malloc(&a->alloc, maxts * sizeof *tv))) goto out;
     if (a->ndns) {
         keys = vigil__malloc(&a->alloc, a->ndns * sizeof *keys);
         prev = vigil__calloc(&a->alloc, a->names.n, sizeof *prev);
@@ -653,7 +821,14 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     if (a->nnx && !(a->nx_order = vigil__malloc(&a->alloc, a->nnx * sizeof *a->nx_order))) goto out;
     for (size_t i = 0; i < a->ndns; i++) {
         vigil__ag_dns *e = &a->dns[i];
-        vigil__sort_doubles(e->ts, tmp, e->nts);
+        if (e->ts_unsorted) {
+            vigil__dns_decode_ts(e, tv);
+            vigil__sort_doubles(tv, tmp, e->nts);
+            rc = ts_reencode(&a->alloc, e, tv, e->nts, e->ts_raw);
+            if (rc != VIGIL_OK) goto out;
+            rc = VIGIL_ENOMEM;
+            e->ts_unsorted = 0;
+        }
         keys[i] = (uint64_t)e->domain << 32 | e->src;
         rr[i].k = (uint64_t)arank[e->src] << 32 | nrank[e->domain];
         rr[i].idx = (uint32_t)i;
@@ -676,13 +851,20 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
         qsort(rr, a->nnx, sizeof *rr, cmp_rank_rec);
         for (size_t i = 0; i < a->nnx; i++) a->nx_order[i] = rr[i].idx;
     }
+    a->max_dts = maxts;
+    rc = VIGIL_ENOMEM;
+    if (maxts && !(a->dbuf = vigil__malloc(&a->alloc, maxts * sizeof *a->dbuf))) goto out;
     rc = VIGIL_OK;
 out:
     if (rc != VIGIL_OK) {
         vigil__free(&a->alloc, a->dns_order);
         vigil__free(&a->alloc, a->nx_order);
+        vigil__free(&a->alloc, a->dbuf);
         a->dns_order = a->nx_order = NULL;
+        a->dbuf = NULL;
+        a->max_dts = 0;
     }
+    vigil__free(&a->alloc, tv);
     vigil__free(&a->alloc, tmp);
     vigil__free(&a->alloc, keys);
     vigil__free(&a->alloc, prev);
@@ -693,13 +875,16 @@ out:
 void vigil__agg_free_dns(vigil__agg *a)
 {
     const vigil_allocator *al = &a->alloc;
-    for (size_t i = 0; i < a->ndns; i++) vigil__free(al, a->dns[i].ts);
+    for (size_t i = 0; i < a->ndns; i++) vigil__free(al, a->dns[i].tenc);
     for (size_t i = 0; i < a->nnx; i++) vigil__free(al, a->nx[i].ev);
     vigil__free(al, a->dns);
     vigil__free(al, a->qnames);
     vigil__free(al, a->nx);
     vigil__free(al, a->dns_order);
     vigil__free(al, a->nx_order);
+    vigil__free(al, a->dbuf);
+    a->dbuf = NULL;
+    a->max_dts = 0;
     vigil__hidx_free(al, &a->dns_idx);
     vigil__hidx_free(al, &a->qname_idx);
     vigil__hidx_free(al, &a->nx_idx);
@@ -720,8 +905,17 @@ size_t vigil__agg_dns_count(const vigil__agg *a) { return a && a->finished ? a->
 
 vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out)
 {
+    if (!a) return VIGIL_EINVAL;
+    return vigil__agg_dns_buf(a, i, out, a->dbuf);
+}
+
+size_t vigil__agg_dns_max_points(const vigil__agg *a) { return a ? a->max_dts : 0; }
+
+vigil_status vigil__agg_dns_buf(const vigil__agg *a, size_t i, vigil__dns_view *out, double *buf)
+{
     if (!a || !out || !a->finished || i >= a->ndns) return VIGIL_EINVAL;
     const vigil__ag_dns *e = &a->dns[a->dns_order[i]];
+    if (e->nts && !buf) return VIGIL_EINVAL;
     memset(out, 0, sizeof *out);
     out->src = a->addrs[e->src].a;
     out->domain = vigil__agg_name(a, e->domain);
@@ -732,8 +926,8 @@ vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out)
     out->mean_label_len = e->nsub ? e->sum_len / (double)e->nsub : 0;
     out->max_label_len = e->max_label;
     out->mean_entropy = e->nsub ? e->sum_ent / (double)e->nsub : 0;
-    out->ts = e->ts;
-    out->nts = e->nts;
+    out->ts = buf;
+    out->nts = vigil__dns_decode_ts(e, buf);
     out->prevalence = e->prevalence;
     out->src_is_resolver = (a->addrs[e->src].flags & VIGIL__ADDR_RESOLVER) != 0;
     out->first_ts = e->first_ts;

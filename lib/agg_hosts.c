@@ -99,22 +99,25 @@ static uint64_t point_bytes(const vigil__agg *a, uint32_t pi, const vigil__conn_
     return pt->orig_bytes;
 }
 
-/* Adds one pair's points to the host's days and to the run's scratch. */
+/* Adds one pair's points to the host's days and to the run's scratch (the
+ * points are decoded into the aggregate's view buffer). */
 static void add_pair(vigil__agg *a, uint32_t pi, uint64_t *hdays, day_acc *acc)
 {
     const vigil__ag_pair *p = &a->pairs[pi];
+    const vigil__conn_point *pts = a->pbuf; /* scratch of max_pts (finish) */
+    vigil__pair_decode(p, a->pbuf);
     size_t i = 0;
     while (i < p->n) {
-        double dd = floor(p->pts[i].ts / 86400.0) * 86400.0 - a->day0;
+        double dd = floor(pts[i].ts / 86400.0) * 86400.0 - a->day0;
         size_t day = dd <= 0 ? 0 : (size_t)(dd / 86400.0 + 0.5);
         if (day >= a->ndays) day = a->ndays - 1;
-        double first = p->pts[i].ts, last = first;
+        double first = pts[i].ts, last = first;
         uint64_t b = 0;
         size_t j = i;
         double end = a->day0 + (double)(day + 1) * 86400.0;
-        while (j < p->n && (p->pts[j].ts < end || day == a->ndays - 1)) {
-            b += point_bytes(a, pi, &p->pts[j]);
-            last = p->pts[j].ts;
+        while (j < p->n && (pts[j].ts < end || day == a->ndays - 1)) {
+            b += point_bytes(a, pi, &pts[j]);
+            last = pts[j].ts;
             j++;
         }
         if (j == i) j = i + 1; /* a point before day0 (cannot happen): move on */
@@ -133,7 +136,7 @@ static void add_pair(vigil__agg *a, uint32_t pi, uint64_t *hdays, day_acc *acc)
         if (b > acc->port_bytes[day]) {
             acc->port_bytes[day] = b;
             acc->port[day] = p->dport;
-            acc->name[day] = p->name;
+            acc->name[day] = a->pair_name[pi];
         }
     }
 }
@@ -173,8 +176,10 @@ vigil_status vigil__agg_finish_hosts(vigil__agg *a, const uint32_t *arank)
     double lo = 0, hi = 0;
     for (size_t i = 0; i < a->npairs; i++) {
         const vigil__ag_pair *p = &a->pairs[i];
-        if (i == 0 || p->first_ts < lo) lo = p->first_ts;
-        if (i == 0 || p->last_ts > hi) hi = p->last_ts;
+        double f, l;
+        vigil__pair_span(p, &f, &l);
+        if (i == 0 || f < lo) lo = f;
+        if (i == 0 || l > hi) hi = l;
     }
     a->day0 = floor(lo / 86400.0) * 86400.0;
     double span = floor(hi / 86400.0) - floor(lo / 86400.0) + 1;
@@ -202,8 +207,7 @@ vigil_status vigil__agg_finish_hosts(vigil__agg *a, const uint32_t *arank)
         while (k < a->npairs && a->pairs[a->order[k]].src == src) {
             uint32_t dst = a->pairs[a->order[k]].dst, run_name = VIGIL__NO_ID;
             while (k < a->npairs && a->pairs[a->order[k]].src == src && a->pairs[a->order[k]].dst == dst) {
-                const vigil__ag_pair *q = &a->pairs[a->order[k]];
-                if (run_name == VIGIL__NO_ID) run_name = q->name;
+                if (run_name == VIGIL__NO_ID) run_name = a->pair_name[a->order[k]];
                 add_pair(a, a->order[k], hdays, &acc);
                 k++;
             }

@@ -10,6 +10,7 @@
 #ifndef VIGIL_AGG_IMPL_H
 #define VIGIL_AGG_IMPL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -50,6 +51,9 @@ VIGIL__HOT uint64_t *vigil__hidx_probe(const vigil__hidx *t, uint32_t tag, vigil
  * the table as it was.  Slot pointers from an earlier probe are invalid
  * after a call that grew the table. */
 vigil_status vigil__hidx_reserve(const vigil_allocator *al, vigil__hidx *t);
+/* The same up to `pct` percent full (a table whose look-ups are rarer than
+ * its memory is dear: probes stay in a cache line or two up to 0.8). */
+vigil_status vigil__hidx_reserve_load(const vigil_allocator *al, vigil__hidx *t, unsigned pct);
 /* Stores entry `idx` under `tag` in the empty slot `s` (from a probe made
  * after the last reserve). */
 VIGIL__HOT void vigil__hidx_set(vigil__hidx *t, uint64_t *s, uint32_t tag, uint32_t idx)
@@ -75,6 +79,66 @@ uint64_t vigil__hash_bytes(const void *p, size_t n);
 /* Grows a dense array to hold `need` entries of `size` bytes (x1.5). */
 vigil_status vigil__grow(const vigil_allocator *al, void **v, size_t *cap, size_t need,
                          size_t size);
+
+/* ---- compact times and counts (pair points, DNS query times) -------------- */
+
+/* A time is kept as a whole number of microseconds when (double)us / 1e6
+ * gives it back bit for bit (what the readers make of Zeek's 6-decimal
+ * times); |ts| below the limit keeps us within 2^53. */
+#define VIGIL__TS_US_LIMIT 9.0e9
+
+static inline int vigil__ts_to_us(double ts, int64_t *us)
+{
+    if (!(ts > -VIGIL__TS_US_LIMIT && ts < VIGIL__TS_US_LIMIT)) return 0;
+    int64_t u = (int64_t)llround(ts * 1e6);
+    double back = (double)u / 1e6;
+    uint64_t x, y;
+    memcpy(&x, &back, 8);
+    memcpy(&y, &ts, 8);
+    if (x != y) return 0;
+    *us = u;
+    return 1;
+}
+
+/* Base-128 varint (at most 10 bytes); zig-zag for signed deltas. */
+static inline unsigned char *vigil__put_uv(unsigned char *b, uint64_t v)
+{
+    while (v >= 0x80) {
+        *b++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *b++ = (unsigned char)v;
+    return b;
+}
+
+static inline const unsigned char *vigil__get_uv(const unsigned char *b, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (int sh = 0;; sh += 7) {
+        unsigned char c = *b++;
+        x |= (uint64_t)(c & 0x7f) << sh;
+        if (!(c & 0x80) || sh >= 63) break;
+    }
+    *v = x;
+    return b;
+}
+
+static inline uint64_t vigil__zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t vigil__unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+/* An encoded array (a pair's points, a DNS entry's times) is followed by
+ * an 8-byte trailer: the last value encoded, where the next delta starts
+ * from.  Its allocated size is a function of the bytes used: multiples of
+ * 16 plus 8 up to 120 (glibc's chunk sizes less their header), then steps
+ * of at most 1/8 to 1/4 -- so neither a capacity nor the last value has to
+ * be a field of every pair. */
+static inline size_t vigil__enc_size(size_t used)
+{
+    size_t x = used + 8;
+    if (x <= 120) return ((x + 7) & ~(size_t)15) + 8;
+    int e = 61 - __builtin_clzll((unsigned long long)x); /* bit length - 3 */
+    return ((x + ((size_t)1 << e) - 1) >> e) << e;
+}
 
 /* ---- interned strings (names, domains) ----------------------------------- */
 
@@ -125,24 +189,49 @@ typedef struct vigil__ag_addr {
     uint8_t flags;         /* VIGIL__ADDR_* */
 } vigil__ag_addr;
 
-/* One (internal src, external dst, dport, proto) pair.  Its points grow by
- * x1.5 (amortised: ~19 bytes per connection on average with the slack),
- * sorted at finish (or before a merge, on the reading thread). */
-typedef struct vigil__ag_pair {
+/* One (internal src, external dst, dport, proto) pair.
+ *
+ * Its points are kept encoded (see "compact points" in agg_pairs.c and
+ * docs/hunt.md): per point, the start time as a zig-zag varint of the
+ * microseconds since the previous point, then the clamped originator and
+ * responder bytes as varints -- 6 to 9 bytes for a typical connection
+ * instead of a 16-byte vigil__conn_point.  A pair whose times are not
+ * whole microseconds (exactly: (double)us / 1e6 gives the ts back bit for
+ * bit) keeps its times as the 8 raw bytes of the double instead (ts_raw).
+ * Views decode the points into a buffer, sorted (vigil__agg_sort re-encodes
+ * a pair in order). */
+typedef struct __attribute__((packed, aligned(4))) vigil__ag_pair {
     uint32_t src, dst;        /* address ids */
     uint16_t dport;           /* destination port */
     uint8_t proto;            /* vigil_proto */
-    uint8_t unsorted;         /* 1 when a point arrived out of ts order */
-    uint32_t name;            /* finish: name id, or NO_ID */
-    uint32_t n, cap;          /* points used / allocated */
-    vigil__conn_point *pts;   /* the connections (owned) */
-    double first_ts, last_ts; /* min / max ts */
+    uint8_t unsorted : 1;     /* a point arrived before (or at) the
+                                 previous one's ts */
+    uint8_t ts_raw : 1;       /* times stored as raw doubles */
+    uint32_t n;               /* points */
+    uint32_t used;            /* bytes of enc used (the trailer and the
+                                 allocation size follow: vigil__enc_size) */
+    unsigned char *enc;       /* the encoded points (owned) */
     double dur_sum, dur_max;  /* durations: sum and longest */
     double open_dur;          /* duration of connections not seen to close */
     uint64_t bytes_out, bytes_in; /* unclamped byte sums */
     uint32_t n_rej, n_s0, n_ok;   /* state counts (agg.h) */
-    uint32_t days, hours;     /* finish: distinct UTC days / hours */
-} vigil__ag_pair;
+} vigil__ag_pair; /* 80 bytes: packed to 4-byte alignment (84 -> 88
+                     otherwise); its name is in the agg's pair_name, its
+                     first and last times are its points' (vigil__pair_span) */
+
+/* Appends one point to pair p (encoded; marks p unsorted when it does not
+ * come after the previous point).  Only the point encoding: p's sums,
+ * counts and span are the caller's. */
+vigil_status vigil__pair_push(const vigil_allocator *al, vigil__ag_pair *p,
+                              const vigil__conn_point *pt);
+/* Decodes p's n points into out[0..n), in stored order (sorted after
+ * vigil__agg_sort); returns n. */
+size_t vigil__pair_decode(const vigil__ag_pair *p, vigil__conn_point *out);
+/* The first and last ts of p's points (0, 0 without points): from the
+ * first point and the trailer when p is sorted, else by a decoding pass. */
+void vigil__pair_span(const vigil__ag_pair *p, double *first, double *last);
+/* The largest point count of any pair of a (buffer size for decode). */
+size_t vigil__agg_max_pair_points(const vigil__agg *a);
 
 /* A connection whose originator bytes did not fit a point's 32 bits: the
  * exact count, for the per-host days (rare: a side list, not a field of
@@ -157,12 +246,13 @@ typedef struct vigil__ag_big {
 enum { VIGIL__NAME_HTTP = 1, VIGIL__NAME_SNI = 2 };
 
 /* The best name seen for (src, dst) in ssl/http records. */
-typedef struct vigil__ag_hint {
+typedef struct __attribute__((packed)) vigil__ag_hint {
     uint32_t src, dst;     /* address ids */
     uint32_t name;         /* name id */
-    uint32_t rank;         /* VIGIL__NAME_* */
+    uint8_t rank;          /* VIGIL__NAME_* */
     double ts;             /* when (the latest of its rank wins) */
-} vigil__ag_hint;
+} vigil__ag_hint;          /* packed: 21 bytes, not 24 (1.7M hints in the
+                              simulated month) */
 
 /* A name group: pairs of one src with one name, dport, proto and >= 2
  * addresses.  Members are `count` entries of the agg's group_members from
@@ -180,22 +270,28 @@ typedef struct vigil__ag_dns {
     uint64_t queries;      /* queries */
     uint64_t txt;          /* qtype TXT */
     uint64_t nx;           /* rcode NXDOMAIN */
-    uint64_t unique;       /* distinct names (saturates at the cap) */
     uint64_t nsub;         /* queries with a part below the domain */
-    double sum_len;        /* summed length of those parts */
-    double sum_ent;        /* summed entropy of those parts */
+    uint32_t unique;       /* distinct names (saturates at the cap) */
     uint32_t max_label;    /* longest label below the domain */
     uint32_t prevalence;   /* finish: hosts querying the domain */
-    double *ts;            /* query times (owned; sorted at finish) */
-    size_t nts, cap;       /* used / allocated */
+    uint32_t nts;          /* query times */
+    uint32_t tused;        /* bytes of tenc used (the trailer and the
+                              allocation size follow: vigil__enc_size) */
+    uint8_t ts_raw;        /* times kept as raw 8-byte doubles */
+    uint8_t ts_unsorted;   /* a time arrived before the previous one */
+    double sum_len;        /* summed length of those parts */
+    double sum_ent;        /* summed entropy of those parts */
+    unsigned char *tenc;   /* query times, encoded as zig-zag varints of
+                              the microseconds since the previous one (raw
+                              doubles with ts_raw); sorted at finish (owned) */
     double first_ts, last_ts; /* span */
 } vigil__ag_dns;
 
 /* One (dns entry, full-name hash) seen: the distinct-name set. */
-typedef struct vigil__ag_qname {
+typedef struct __attribute__((packed, aligned(4))) vigil__ag_qname {
     uint64_t h;            /* hash of the full query name */
     uint32_t entry;        /* its vigil__ag_dns */
-} vigil__ag_qname;
+} vigil__ag_qname;         /* packed: 12 bytes, not 16 */
 
 /* One NXDOMAIN answer. */
 typedef struct vigil__ag_nxev {
@@ -292,6 +388,15 @@ struct vigil__agg {
     vigil__ag_dnspend dpend[VIGIL__AGG_BATCH]; /* queued DNS queries */
     size_t ndpend;                /* entries of dpend */
 
+    int partial;                  /* vigil__agg_set_partial: the batches
+                                     above are not applied here but kept
+                                     below, for the aggregate this one is
+                                     merged into */
+    vigil__ag_pending *dq;        /* partial: kept connections */
+    size_t ndq, dq_cap;
+    vigil__ag_dnspend *ddq;       /* partial: DNS queries */
+    size_t nddq, ddq_cap;
+
     vigil__hidx dns_idx;          /* (src, domain) -> dns entry */
     vigil__ag_dns *dns;
     size_t ndns, dns_cap;
@@ -319,6 +424,7 @@ struct vigil__agg {
     int any_ts;                   /* in_first/in_last are set */
 
     /* Built by finish. */
+    uint32_t *pair_name;          /* per pair: its name id, or NO_ID */
     uint32_t *order;              /* pairs in (src, dst, dport, proto) order */
     uint32_t *group_members;      /* pair indices, grouped */
     vigil__ag_group *groups;
@@ -335,9 +441,15 @@ struct vigil__agg {
     size_t ndays;                 /* days from day0 */
     double day0;                  /* epoch of the first UTC day */
     vigil__peer_view peers;       /* host-day distribution */
-    vigil__conn_point *gbuf;      /* group view points (see agg_group) */
+    vigil__conn_point *gbuf;      /* group and pair view points (see
+                                     vigil__agg_group, vigil__agg_pair) */
     vigil__conn_point *gtmp;      /* merge scratch */
     size_t gcap;                  /* entries of gbuf and gtmp */
+    vigil__conn_point *pbuf;      /* pair view points (vigil__agg_pair) */
+    double *dbuf;                 /* DNS view times (vigil__agg_dns) */
+    size_t max_dts;               /* finish: most times of one DNS entry */
+    size_t max_pts;               /* finish: most points of one pair
+                                     (entries of pbuf) */
 };
 
 /* Interns an address; *id receives its id.  Hot path. */
@@ -368,11 +480,17 @@ static inline void vigil__agg_note_ts(vigil__agg *a, double ts)
 
 /* agg_dns.c */
 vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec);
+/* Queues a DNS query (ids of a) in a's batch, applying the batch when it
+ * is full (merge: a partial's deferred queries). */
+vigil_status vigil__agg_queue_dns(vigil__agg *a, const vigil__ag_dnspend *q);
 /* Applies the queued DNS queries (before merge, sort, finish). */
 vigil_status vigil__agg_flush_dns(vigil__agg *a);
 vigil_status vigil__agg_merge_dns(vigil__agg *dst, vigil__agg *src, const uint32_t *amap,
                                   const uint32_t *nmap);
 vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const uint32_t *nrank);
+/* Frees the (host, domain) index and the distinct-name set, which only
+ * adding and merging use (finish: the counts are complete). */
+void vigil__agg_dns_drop_lookup(vigil__agg *a);
 void vigil__agg_free_dns(vigil__agg *a);
 
 /* Raw access for the state database (state_agg.c), which writes an
@@ -380,8 +498,8 @@ void vigil__agg_free_dns(vigil__agg *a);
 /* agg_pairs.c: the pair of the key, created empty when new. */
 vigil_status vigil__agg_pair_get(vigil__agg *a, uint32_t src, uint32_t dst, uint16_t dport,
                                  uint8_t proto, uint32_t *out);
-/* Room for `need` points in pair pi. */
-vigil_status vigil__agg_pair_reserve(vigil__agg *a, uint32_t pi, size_t need);
+/* Appends a point to pair pi (vigil__pair_push; sums are the caller's). */
+vigil_status vigil__agg_pair_push(vigil__agg *a, uint32_t pi, const vigil__conn_point *pt);
 /* Keeps (name, rank, ts) for (src, dst) when better than what is there. */
 vigil_status vigil__agg_hint_put(vigil__agg *a, uint32_t src, uint32_t dst, uint32_t name,
                                  uint32_t rank, double ts);
@@ -395,6 +513,12 @@ vigil_status vigil__agg_flush(vigil__agg *a);
 vigil_status vigil__agg_dns_get(vigil__agg *a, uint32_t src, uint32_t domain, uint32_t *out);
 vigil_status vigil__agg_qname_add(vigil__agg *a, uint32_t entry, uint64_t h);
 vigil_status vigil__agg_nx_get(vigil__agg *a, uint32_t src, uint32_t *out);
+/* agg_dns.c: appends a query time to entry ei (queries and span are the
+ * caller's); decodes entry e's times into out[0..nts) (stored order,
+ * sorted after finish); the most times of one entry. */
+vigil_status vigil__agg_dns_push_ts(vigil__agg *a, uint32_t ei, double ts);
+size_t vigil__dns_decode_ts(const vigil__ag_dns *e, double *out);
+size_t vigil__agg_dns_max_ts(const vigil__agg *a);
 
 /* agg_hosts.c */
 vigil_status vigil__agg_finish_hosts(vigil__agg *a, const uint32_t *arank);

@@ -1,5 +1,5 @@
 /* agg_pairs.c -- the hunt aggregator: per (internal src, external dst, dport,
- * proto) pair, the connections as 16-byte points plus sums; names from
+ * proto) pair, the connections as compact encoded points plus sums; names from
  * ssl/http/DNS; name groups, prevalence, first-seen at finish.
  *
  * Input: records (vigil__agg_add, one thread per aggregator).  Output: the
@@ -9,8 +9,8 @@
  *
  * Hot path (one call per conn record): two address look-ups in an
  * open-addressing table whose entries cache the internal/noise verdict,
- * one pair look-up, one 16-byte append.  No allocation except amortised
- * growth of the tables and of the pair's point array. */
+ * one pair look-up, one encoded append (~8 bytes).  No allocation except
+ * amortised growth of the tables and of the pair's point bytes. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +20,13 @@
 
 vigil_status vigil__hidx_reserve(const vigil_allocator *al, vigil__hidx *t)
 {
+    return vigil__hidx_reserve_load(al, t, 70);
+}
+
+vigil_status vigil__hidx_reserve_load(const vigil_allocator *al, vigil__hidx *t, unsigned pct)
+{
     size_t nslots = t->mask ? t->mask + 1 : 0;
-    if (nslots && (t->used + 1) * 10 <= nslots * 7) return VIGIL_OK;
+    if (nslots && (t->used + 1) * 100 <= nslots * pct) return VIGIL_OK;
     size_t ns = nslots ? nslots * 2 : 64;
     if (ns > ((size_t)1 << 32)) return VIGIL_ENOMEM; /* tags address 2^32 slots */
     uint64_t *s = vigil__calloc(al, ns, sizeof *s);
@@ -172,6 +177,7 @@ const char *vigil__agg_name(const vigil__agg *a, uint32_t id)
 /* ---- sorting --------------------------------------------------------------- */
 
 #define SORT_RUN 32 /* insertion-sorted block size of the merge sorts */
+#define SORT_TMP_MAX 65536 /* points: bigger pairs are sorted in place */
 
 /* Point order: ts, then bytes, so that points with equal ts come out in
  * the same order whatever thread or file order they arrived in. */
@@ -224,6 +230,54 @@ static void sort_pts(vigil__conn_point *v, vigil__conn_point *tmp, size_t n)
     }
     if (from != v) memcpy(v, from, n * sizeof *v);
 }
+
+/* In-place sorts, for arrays whose scratch copy would raise the memory
+ * peak (glibc's qsort, 2.36, merge-sorts through a malloc'd copy: 47 MB
+ * more for the simulated month's 2M pair records in finish).  Quicksorts:
+ * median of three, Hoare partition, insertion sort below 16 entries,
+ * recursion on the smaller side.  Every key sorted this way is unique, or
+ * equal keys are identical values, so any correct sort gives the same
+ * order. */
+#define INPLACE_SORT(name, T, LESS)                                           \
+    static void name(T *v, size_t n)                                          \
+    {                                                                         \
+        while (n > 16) {                                                      \
+            size_t m = (n - 1) / 2;                                           \
+            T t;                                                              \
+            if (LESS(&v[m], &v[0])) { t = v[m]; v[m] = v[0]; v[0] = t; }      \
+            if (LESS(&v[n - 1], &v[m])) {                                     \
+                t = v[m]; v[m] = v[n - 1]; v[n - 1] = t;                      \
+                if (LESS(&v[m], &v[0])) { t = v[m]; v[m] = v[0]; v[0] = t; }  \
+            }                                                                 \
+            T pivot = v[m];                                                   \
+            size_t i = 0, j = n - 1;                                          \
+            for (;;) {                                                        \
+                while (LESS(&v[i], &pivot)) i++;                              \
+                while (LESS(&pivot, &v[j])) j--;                              \
+                if (i >= j) break;                                            \
+                t = v[i]; v[i] = v[j]; v[j] = t;                              \
+                i++;                                                          \
+                j--;                                                          \
+            }                                                                 \
+            size_t left = j + 1; /* [0, left) <= pivot <= [left, n) */        \
+            if (left < n - left) {                                            \
+                name(v, left);                                                \
+                v += left;                                                    \
+                n -= left;                                                    \
+            } else {                                                          \
+                name(v + left, n - left);                                     \
+                n = left;                                                     \
+            }                                                                 \
+        }                                                                     \
+        for (size_t i = 1; i < n; i++) {                                      \
+            T x = v[i];                                                       \
+            size_t j = i;                                                     \
+            while (j > 0 && LESS(&x, &v[j - 1])) { v[j] = v[j - 1]; j--; }    \
+            v[j] = x;                                                         \
+        }                                                                     \
+    }
+
+INPLACE_SORT(sort_pts_inplace, vigil__conn_point, pt_less)
 
 void vigil__sort_doubles(double *v, double *tmp, size_t n)
 {
@@ -281,14 +335,17 @@ static void free_finish(vigil__agg *a)
 {
     const vigil_allocator *al = &a->alloc;
     vigil__free(al, a->order);
+    vigil__free(al, a->pair_name);
+    a->pair_name = NULL;
     vigil__free(al, a->group_members);
     vigil__free(al, a->groups);
     vigil__free(al, a->gbuf);
     vigil__free(al, a->gtmp);
+    vigil__free(al, a->pbuf);
     a->order = a->group_members = NULL;
     a->groups = NULL;
-    a->gbuf = a->gtmp = NULL;
-    a->ngroups = a->gcap = 0;
+    a->gbuf = a->gtmp = a->pbuf = NULL;
+    a->ngroups = a->gcap = a->max_pts = 0;
     vigil__agg_free_hosts(a);
 }
 
@@ -298,22 +355,67 @@ static void agg_clear(vigil__agg *a)
     const vigil_allocator *al = &a->alloc;
     free_finish(a);
     vigil__agg_free_dns(a);
-    for (size_t i = 0; i < a->npairs; i++) vigil__free(al, a->pairs[i].pts);
+    for (size_t i = 0; i < a->npairs; i++) vigil__free(al, a->pairs[i].enc);
     vigil__free(al, a->pairs);
     vigil__hidx_free(al, &a->pair_idx);
     vigil__free(al, a->hints);
     vigil__hidx_free(al, &a->hint_idx);
     vigil__free(al, a->big);
+    vigil__free(al, a->dq);
+    vigil__free(al, a->ddq);
     vigil__free(al, a->addrs);
     vigil__hidx_free(al, &a->addr_idx);
     vigil__str_free(al, &a->names);
     vigil_allocator keep = a->alloc;
     const vigil_netset *nets = a->internal;
-    int answers = a->keep_answers;
+    int answers = a->keep_answers, partial = a->partial;
     memset(a, 0, sizeof *a);
     a->alloc = keep;
     a->internal = nets;
     a->keep_answers = answers;
+    a->partial = partial;
+}
+
+static void hidx_empty(vigil__hidx *t)
+{
+    if (t->mask) memset(t->slot, 0, (t->mask + 1) * sizeof *t->slot);
+    t->used = 0;
+}
+
+/* Empties a merged partial for its next file but keeps its arrays and
+ * tables: a partial is refilled after every file, and freeing and growing
+ * them again each time left holes in the reading threads' heaps (tens of
+ * MB of the peak, varying from run to run). */
+static void agg_reset(vigil__agg *a)
+{
+    const vigil_allocator *al = &a->alloc;
+    for (size_t i = 0; i < a->npairs; i++) vigil__free(al, a->pairs[i].enc);
+    for (size_t i = 0; i < a->ndns; i++) vigil__free(al, a->dns[i].tenc);
+    for (size_t i = 0; i < a->nnx; i++) vigil__free(al, a->nx[i].ev);
+    a->npairs = a->nhints = a->nbig = a->ndq = a->nddq = a->naddrs = 0;
+    a->ndns = a->nqnames = a->nnx = a->nanswers = 0;
+    a->npend = a->ndpend = 0;
+    vigil__hidx *idx[] = { &a->pair_idx, &a->hint_idx, &a->addr_idx, &a->names.idx, &a->dns_idx,
+                           &a->qname_idx, &a->nx_idx, &a->answer_idx };
+    for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) hidx_empty(idx[i]);
+    /* Names: the newest arena block is kept, emptied. */
+    a->names.n = 0;
+    if (a->names.blocks) {
+        for (vigil__strblock *b = a->names.blocks->next, *nb; b; b = nb) {
+            nb = b->next;
+            vigil__free(al, b);
+        }
+        a->names.blocks->next = NULL;
+        a->names.blocks->used = 0;
+    }
+    a->conns = a->kept = a->inbound = a->internal_only = a->external_only = a->noise = 0;
+    a->in_first = a->in_last = 0;
+    a->any_ts = 0;
+}
+
+void vigil__agg_set_partial(vigil__agg *a, int on)
+{
+    if (a) a->partial = on != 0;
 }
 
 void vigil__agg_free(vigil__agg *a)
@@ -439,25 +541,191 @@ static vigil_status pair_get(vigil__agg *a, const pair_key *k, uint32_t *out)
     p->dst = k->dst;
     p->dport = k->dport;
     p->proto = k->proto;
-    p->name = VIGIL__NO_ID;
     s = vigil__hidx_probe(&a->pair_idx, tag, pair_eq, a, k);
     vigil__hidx_set(&a->pair_idx, s, tag, (uint32_t)a->npairs);
     *out = (uint32_t)a->npairs++;
     return VIGIL_OK;
 }
 
-/* Grows p's points to hold `need` (x1.5 from 2: 2, 4, 7, 11, 17...). */
-static vigil_status pts_reserve(vigil__agg *a, vigil__ag_pair *p, size_t need)
+/* ---- compact points ----------------------------------------------------------
+ *
+ * 16-byte points were the largest part of the hunt's memory (18M kept
+ * connections in the simulated month: 290 MB plus growth slack).  Encoded,
+ * a point is a zig-zag varint of the microseconds since the previous point
+ * of the pair (2-5 bytes for seconds to hours), then the two clamped byte
+ * counts as varints (1-5 bytes each).  Lossless: a time is encoded as
+ * microseconds only when (double)us / 1e6 gives it back bit for bit (what
+ * the readers produce from Zeek's 6-decimal times); otherwise the pair
+ * switches to raw 8-byte doubles for its times.  Hand-written: a varint is
+ * a few lines, and a library would add a call per field. */
+
+#define PT_MAX_BYTES 20   /* one encoded point at most: 10 + 5 + 5 */
+
+/* The trailer (vigil__enc_size): the last point's time, in us (or the raw
+ * double's bits with ts_raw). */
+static inline int64_t pair_last(const vigil__ag_pair *p)
 {
-    if (need <= p->cap) return VIGIL_OK;
-    size_t nc = p->cap ? (size_t)p->cap + p->cap / 2 + 1 : 2;
-    if (nc < need) nc = need;
-    if (nc > UINT32_MAX) return VIGIL_ENOMEM;
-    vigil__conn_point *np = vigil__realloc(&a->alloc, p->pts, nc * sizeof *np);
-    if (!np) return VIGIL_ENOMEM;
-    p->pts = np;
-    p->cap = (uint32_t)nc;
+    int64_t v = 0;
+    if (p->enc) memcpy(&v, p->enc + p->used, 8);
+    return v;
+}
+
+/* Resizes p's array for `used` bytes and the trailer (x1.125-1.25 steps:
+ * the slack is ~10% of the points' memory); the first bytes are kept. */
+static vigil_status enc_fit(const vigil_allocator *al, vigil__ag_pair *p, size_t used)
+{
+    if (used > UINT32_MAX - 64) return VIGIL_ENOMEM;
+    size_t want = vigil__enc_size(used);
+    if (p->enc && want == vigil__enc_size(p->used)) return VIGIL_OK;
+    unsigned char *ne = vigil__realloc(al, p->enc, want);
+    if (!ne) return VIGIL_ENOMEM;
+    p->enc = ne;
     return VIGIL_OK;
+}
+
+/* Encodes pt into b after a point whose trailer value is `last`; *next
+ * receives pt's own trailer value.  Returns the end. */
+static inline unsigned char *put_point(unsigned char *b, const vigil__conn_point *pt, int raw,
+                                       int64_t us, int64_t last, int64_t *next)
+{
+    if (raw) {
+        memcpy(b, &pt->ts, 8);
+        memcpy(next, &pt->ts, 8);
+        b += 8;
+    } else {
+        b = vigil__put_uv(b, vigil__zz(us - last));
+        *next = us;
+    }
+    b = vigil__put_uv(b, pt->orig_bytes);
+    return vigil__put_uv(b, pt->resp_bytes);
+}
+
+/* Decodes one point at b (last: the previous point's us; unused raw). */
+static inline const unsigned char *dec_point(const unsigned char *b, int raw, int64_t *last,
+                                             vigil__conn_point *pt)
+{
+    uint64_t v;
+    if (raw) {
+        memcpy(&pt->ts, b, 8);
+        b += 8;
+    } else {
+        b = vigil__get_uv(b, &v);
+        *last += vigil__unzz(v);
+        pt->ts = (double)*last / 1e6;
+    }
+    b = vigil__get_uv(b, &v);
+    pt->orig_bytes = (uint32_t)v;
+    b = vigil__get_uv(b, &v);
+    pt->resp_bytes = (uint32_t)v;
+    return b;
+}
+
+size_t vigil__pair_decode(const vigil__ag_pair *p, vigil__conn_point *out)
+{
+    const unsigned char *b = p->enc;
+    int64_t last = 0;
+    for (uint32_t i = 0; i < p->n; i++) b = dec_point(b, p->ts_raw, &last, &out[i]);
+    return p->n;
+}
+
+/* Re-encodes p's points from pts[0..n) (already decoded, so p's bytes may
+ * be overwritten), raw times when `raw`; in place unless the size class
+ * changes. */
+static vigil_status reencode(const vigil_allocator *al, vigil__ag_pair *p, const vigil__conn_point *pts,
+                             size_t n, int raw)
+{
+    size_t bytes = 0;
+    int64_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char tmp[PT_MAX_BYTES];
+        int64_t us = 0;
+        if (!raw) vigil__ts_to_us(pts[i].ts, &us);
+        bytes += (size_t)(put_point(tmp, &pts[i], raw, us, last, &last) - tmp);
+    }
+    vigil_status rc = enc_fit(al, p, bytes);
+    if (rc != VIGIL_OK) return rc;
+    unsigned char *b = p->enc;
+    last = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t us = 0;
+        if (!raw) vigil__ts_to_us(pts[i].ts, &us);
+        b = put_point(b, &pts[i], raw, us, last, &last);
+    }
+    p->used = (uint32_t)bytes;
+    memcpy(p->enc + p->used, &last, 8);
+    p->ts_raw = raw ? 1 : 0;
+    return VIGIL_OK;
+}
+
+/* Switches p to raw times (a time that is not whole microseconds came). */
+static vigil_status to_raw(const vigil_allocator *al, vigil__ag_pair *p)
+{
+    vigil__conn_point *tmp = p->n ? vigil__malloc(al, p->n * sizeof *tmp) : NULL;
+    if (p->n && !tmp) return VIGIL_ENOMEM;
+    if (p->n) vigil__pair_decode(p, tmp);
+    vigil_status rc = reencode(al, p, tmp, p->n, 1);
+    vigil__free(al, tmp);
+    return rc;
+}
+
+vigil_status vigil__pair_push(const vigil_allocator *al, vigil__ag_pair *p, const vigil__conn_point *pt)
+{
+    int64_t us = 0;
+    vigil_status rc;
+    if (p->n == UINT32_MAX) return VIGIL_ENOMEM;
+    if (!p->ts_raw && !vigil__ts_to_us(pt->ts, &us) && (rc = to_raw(al, p)) != VIGIL_OK) return rc;
+    int64_t last = pair_last(p), next;
+    if (p->n) {
+        int before;
+        if (p->ts_raw) {
+            double l;
+            memcpy(&l, &last, 8);
+            before = !(pt->ts > l);
+        } else {
+            before = us <= last;
+        }
+        /* Equal times count too: their order is decided by the bytes
+         * (pt_less), so the pair is sorted once, at finish. */
+        if (before) p->unsorted = 1;
+    }
+    unsigned char tmp[PT_MAX_BYTES];
+    size_t len = (size_t)(put_point(tmp, pt, p->ts_raw, us, last, &next) - tmp);
+    if ((rc = enc_fit(al, p, (size_t)p->used + len)) != VIGIL_OK) return rc;
+    memcpy(p->enc + p->used, tmp, len);
+    p->used += (uint32_t)len;
+    memcpy(p->enc + p->used, &next, 8);
+    p->n++;
+    return VIGIL_OK;
+}
+
+void vigil__pair_span(const vigil__ag_pair *p, double *first, double *last)
+{
+    *first = *last = 0;
+    if (!p->n) return;
+    vigil__conn_point pt;
+    int64_t l = 0;
+    const unsigned char *b = dec_point(p->enc, p->ts_raw, &l, &pt);
+    *first = *last = pt.ts;
+    if (!p->unsorted) {
+        /* Sorted: the last point's time is the trailer. */
+        int64_t t = pair_last(p);
+        if (p->ts_raw) memcpy(last, &t, 8);
+        else *last = (double)t / 1e6;
+        return;
+    }
+    for (uint32_t i = 1; i < p->n; i++) {
+        b = dec_point(b, p->ts_raw, &l, &pt);
+        if (pt.ts < *first) *first = pt.ts;
+        if (pt.ts > *last) *last = pt.ts;
+    }
+}
+
+size_t vigil__agg_max_pair_points(const vigil__agg *a)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < a->npairs; i++)
+        if (a->pairs[i].n > m) m = a->pairs[i].n;
+    return m;
 }
 
 static uint32_t clamp32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
@@ -467,10 +735,6 @@ static vigil_status append_point(vigil__agg *a, uint32_t pi, const vigil__ag_pen
 {
     vigil__ag_pair *p = &a->pairs[pi];
     vigil_status rc;
-    if (p->n == p->cap) {
-        rc = pts_reserve(a, p, (size_t)p->n + 1);
-        if (rc != VIGIL_OK) return rc;
-    }
     double ts = c->ts;
     if (c->ob > UINT32_MAX) {
         rc = vigil__grow(&a->alloc, (void **)&a->big, &a->big_cap, a->nbig + 1, sizeof *a->big);
@@ -480,18 +744,9 @@ static vigil_status append_point(vigil__agg *a, uint32_t pi, const vigil__ag_pen
         a->big[a->nbig].bytes = c->ob;
         a->nbig++;
     }
-    vigil__conn_point *pt = &p->pts[p->n];
-    pt->ts = ts;
-    pt->orig_bytes = clamp32(c->ob);
-    pt->resp_bytes = clamp32(c->rb);
-    if (p->n == 0) {
-        p->first_ts = p->last_ts = ts;
-    } else {
-        if (!p->unsorted && pt_less(pt, &p->pts[p->n - 1])) p->unsorted = 1;
-        if (ts > p->last_ts) p->last_ts = ts;
-        if (ts < p->first_ts) p->first_ts = ts;
-    }
-    p->n++;
+    vigil__conn_point pt = { ts, clamp32(c->ob), clamp32(c->rb) };
+    rc = vigil__pair_push(&a->alloc, p, &pt);
+    if (rc != VIGIL_OK) return rc;
     p->bytes_out += c->ob;
     p->bytes_in += c->rb;
     if (c->has_dur) {
@@ -534,6 +789,16 @@ static vigil_status flush_pending(vigil__agg *a)
     uint32_t pi[VIGIL__AGG_BATCH];
     vigil_status rc = VIGIL_OK;
     size_t done = 0;
+    if (a->partial) {
+        /* Kept for the aggregate this one is merged into. */
+        if (n == 0) return VIGIL_OK;
+        rc = vigil__grow(&a->alloc, (void **)&a->dq, &a->dq_cap, a->ndq + n, sizeof *a->dq);
+        if (rc != VIGIL_OK) return rc;
+        memcpy(a->dq + a->ndq, a->pend, n * sizeof *a->pend);
+        a->ndq += n;
+        a->npend = 0;
+        return VIGIL_OK;
+    }
     for (; done < n; done++) {
         const vigil__ag_pending *c = &a->pend[done];
         pair_key k = { c->src, c->dst, c->dport, c->proto };
@@ -543,7 +808,7 @@ static vigil_status flush_pending(vigil__agg *a)
     }
     for (size_t i = 0; i < done; i++) {
         const vigil__ag_pair *p = &a->pairs[pi[i]];
-        if (p->pts && p->n < p->cap) __builtin_prefetch(p->pts + p->n, 1);
+        if (p->enc) __builtin_prefetch(p->enc + p->used, 1); /* the trailer */
     }
     for (size_t i = 0; i < done && rc == VIGIL_OK; i++) rc = append_point(a, pi[i], &a->pend[i]);
     a->npend = 0;
@@ -627,6 +892,7 @@ static vigil_status hint_put(vigil__agg *a, uint32_t src, uint32_t dst, uint32_t
 {
     hint_key k = { src, dst };
     uint32_t tag = hint_tag(&k);
+    if (rank > UINT8_MAX) rank = UINT8_MAX; /* a byte in the hint (1 or 2) */
     uint64_t *s;
     if (a->hint_idx.mask) {
         s = vigil__hidx_probe(&a->hint_idx, tag, hint_eq, a, &k);
@@ -634,13 +900,13 @@ static vigil_status hint_put(vigil__agg *a, uint32_t src, uint32_t dst, uint32_t
             vigil__ag_hint *h = &a->hints[(uint32_t)(*s & 0xffffffffu) - 1];
             if (hint_better(a, h, rank, ts, a->names.s[name])) {
                 h->name = name;
-                h->rank = rank;
+                h->rank = (uint8_t)rank;
                 h->ts = ts;
             }
             return VIGIL_OK;
         }
     }
-    vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->hint_idx);
+    vigil_status rc = vigil__hidx_reserve_load(&a->alloc, &a->hint_idx, 80);
     if (rc == VIGIL_OK)
         rc = vigil__grow(&a->alloc, (void **)&a->hints, &a->hints_cap, a->nhints + 1, sizeof *a->hints);
     if (rc != VIGIL_OK) return rc;
@@ -648,7 +914,7 @@ static vigil_status hint_put(vigil__agg *a, uint32_t src, uint32_t dst, uint32_t
     h->src = src;
     h->dst = dst;
     h->name = name;
-    h->rank = rank;
+    h->rank = (uint8_t)rank;
     h->ts = ts;
     s = vigil__hidx_probe(&a->hint_idx, tag, hint_eq, a, &k);
     vigil__hidx_set(&a->hint_idx, s, tag, (uint32_t)a->nhints++);
@@ -704,21 +970,35 @@ vigil_status vigil__agg_sort(vigil__agg *a)
     vigil_status frc = flush_pending(a);
     if (frc == VIGIL_OK) frc = vigil__agg_flush_dns(a);
     if (frc != VIGIL_OK) return frc;
+    return vigil__agg_sort_part(a, 0, 1);
+}
+
+vigil_status vigil__agg_sort_part(vigil__agg *a, size_t part, size_t nparts)
+{
+    if (!a || nparts == 0 || part >= nparts || a->npend || a->ndpend) return VIGIL_EINVAL;
     size_t max = 0;
-    for (size_t i = 0; i < a->npairs; i++)
+    for (size_t i = part; i < a->npairs; i += nparts)
         if (a->pairs[i].unsorted && a->pairs[i].n > max) max = a->pairs[i].n;
     if (max == 0) return VIGIL_OK;
-    vigil__conn_point *tmp = vigil__malloc(&a->alloc, max * sizeof *tmp);
-    if (!tmp) return VIGIL_ENOMEM;
-    for (size_t i = 0; i < a->npairs; i++) {
+    /* The merge sort's scratch only for pairs up to SORT_TMP_MAX points;
+     * bigger ones are sorted in place (this runs at the memory peak). */
+    size_t tmax = max < SORT_TMP_MAX ? max : SORT_TMP_MAX;
+    vigil__conn_point *buf = vigil__malloc(&a->alloc, max * sizeof *buf);
+    vigil__conn_point *tmp = vigil__malloc(&a->alloc, tmax * sizeof *tmp);
+    vigil_status rc = buf && tmp ? VIGIL_OK : VIGIL_ENOMEM;
+    for (size_t i = part; i < a->npairs && rc == VIGIL_OK; i += nparts) {
         vigil__ag_pair *p = &a->pairs[i];
         if (!p->unsorted) continue;
-        sort_pts(p->pts, tmp, p->n);
+        vigil__pair_decode(p, buf);
+        if (p->n <= tmax) sort_pts(buf, tmp, p->n);
+        else sort_pts_inplace(buf, p->n);
+        rc = reencode(&a->alloc, p, buf, p->n, p->ts_raw);
+        if (rc != VIGIL_OK) break;
         p->unsorted = 0;
-        p->last_ts = p->pts[p->n - 1].ts;
     }
+    vigil__free(&a->alloc, buf);
     vigil__free(&a->alloc, tmp);
-    return VIGIL_OK;
+    return rc;
 }
 
 /* ---- merge ----------------------------------------------------------------- */
@@ -729,37 +1009,43 @@ static vigil_status pair_absorb(vigil__agg *a, vigil__ag_pair *p, vigil__ag_pair
 {
     size_t n = (size_t)p->n + q->n;
     if (n > UINT32_MAX) return VIGIL_ENOMEM;
-    if (!p->unsorted && !q->unsorted && p->n && q->n && pt_less(&q->pts[0], &p->pts[p->n - 1])) {
-        /* Both sorted and interleaved: one linear merge into a new array. */
-        vigil__conn_point *m = vigil__malloc(&a->alloc, n * sizeof *m);
-        if (!m) return VIGIL_ENOMEM;
-        size_t x = 0, y = 0, k = 0;
-        while (x < p->n && y < q->n) m[k++] = pt_less(&q->pts[y], &p->pts[x]) ? q->pts[y++] : p->pts[x++];
-        while (x < p->n) m[k++] = p->pts[x++];
-        while (y < q->n) m[k++] = q->pts[y++];
-        vigil__free(&a->alloc, p->pts);
-        p->pts = m;
-        p->cap = (uint32_t)n;
-    } else if (p->n == 0 && memcmp(&a->alloc, qal, sizeof *qal) == 0) {
-        /* A new pair, same allocator: take q's array as it is. */
-        p->pts = q->pts;
-        p->cap = q->cap;
+    /* Interleaved points are appended and sorted later (vigil__agg_sort):
+     * merging them here would copy a long-lived pair's whole array at
+     * every merge, and hunt.c merges after every file. */
+    if (p->n == 0 && memcmp(&a->alloc, qal, sizeof *qal) == 0) {
+        /* A new pair, same allocator: take q's encoding as it is. */
+        vigil__free(&a->alloc, p->enc);
+        p->enc = q->enc;
+        p->used = q->used;
+        p->ts_raw = q->ts_raw;
         p->unsorted = q->unsorted;
-        q->pts = NULL;
-    } else {
-        vigil_status rc = pts_reserve(a, p, n);
-        if (rc != VIGIL_OK) return rc;
-        if (q->n) memcpy(p->pts + p->n, q->pts, q->n * sizeof *q->pts);
-        if (p->n && q->n && (q->unsorted || p->unsorted || pt_less(&q->pts[0], &p->pts[p->n - 1])))
-            p->unsorted = 1;
+        q->enc = NULL;
+    } else if (q->n && !p->ts_raw && !q->ts_raw) {
+        /* q's first point re-encoded after p's last, the rest of q's bytes
+         * as they are (their deltas are relative to each other). */
+        int64_t us = 0, plast = pair_last(p), qlast = pair_last(q), next;
+        vigil__conn_point first;
+        const unsigned char *rest = dec_point(q->enc, 0, &us, &first);
+        size_t restlen = (size_t)(q->enc + q->used - rest);
         if (p->n == 0) p->unsorted = q->unsorted;
-    }
-    if (p->n == 0) {
-        p->first_ts = q->first_ts;
-        p->last_ts = q->last_ts;
+        else if (q->unsorted || us <= plast) p->unsorted = 1;
+        unsigned char tmp[PT_MAX_BYTES];
+        size_t len = (size_t)(put_point(tmp, &first, 0, us, plast, &next) - tmp);
+        vigil_status rc = enc_fit(&a->alloc, p, (size_t)p->used + len + restlen);
+        if (rc != VIGIL_OK) return rc;
+        memcpy(p->enc + p->used, tmp, len);
+        memcpy(p->enc + p->used + len, rest, restlen);
+        p->used += (uint32_t)(len + restlen);
+        memcpy(p->enc + p->used, &qlast, 8);
     } else if (q->n) {
-        if (q->first_ts < p->first_ts) p->first_ts = q->first_ts;
-        if (q->last_ts > p->last_ts) p->last_ts = q->last_ts;
+        /* Raw times on either side: point by point. */
+        vigil__conn_point *tmp = vigil__malloc(&a->alloc, q->n * sizeof *tmp);
+        if (!tmp) return VIGIL_ENOMEM;
+        vigil__pair_decode(q, tmp);
+        vigil_status rc = VIGIL_OK;
+        for (uint32_t k = 0; k < q->n && rc == VIGIL_OK; k++) rc = vigil__pair_push(&a->alloc, p, &tmp[k]);
+        vigil__free(&a->alloc, tmp);
+        if (rc != VIGIL_OK) return rc;
     }
     p->n = (uint32_t)n;
     p->dur_sum += q->dur_sum;
@@ -770,9 +1056,9 @@ static vigil_status pair_absorb(vigil__agg *a, vigil__ag_pair *p, vigil__ag_pair
     p->n_rej += q->n_rej;
     p->n_s0 += q->n_s0;
     p->n_ok += q->n_ok;
-    vigil__free(qal, q->pts);
-    q->pts = NULL;
-    q->n = q->cap = 0;
+    vigil__free(qal, q->enc);
+    q->enc = NULL;
+    q->n = q->used = 0;
     return VIGIL_OK;
 }
 
@@ -822,6 +1108,18 @@ vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
         if (rc == VIGIL_OK) rc = pair_absorb(dst, &dst->pairs[pi], q, &src->alloc);
         pmap[i] = pi;
     }
+    /* A partial's queued connections, through dst's batch. */
+    for (size_t i = 0; i < src->ndq && rc == VIGIL_OK; i++) {
+        vigil__ag_pending *q = &dst->pend[dst->npend++];
+        *q = src->dq[i];
+        q->src = amap[q->src];
+        q->dst = amap[q->dst];
+        pair_key k = { q->src, q->dst, q->dport, q->proto };
+        q->tag = pair_tag(&k);
+        if (dst->pair_idx.mask) __builtin_prefetch(&dst->pair_idx.slot[q->tag & dst->pair_idx.mask]);
+        if (dst->npend == VIGIL__AGG_BATCH) rc = flush_pending(dst);
+    }
+    if (rc == VIGIL_OK) rc = flush_pending(dst);
     if (rc == VIGIL_OK && src->nbig)
         rc = vigil__grow(&dst->alloc, (void **)&dst->big, &dst->big_cap, dst->nbig + src->nbig,
                          sizeof *dst->big);
@@ -845,7 +1143,8 @@ vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
         vigil__agg_note_ts(dst, src->in_first);
         vigil__agg_note_ts(dst, src->in_last);
     }
-    agg_clear(src);
+    if (src->partial) agg_reset(src);
+    else agg_clear(src);
 out:
     vigil__free(&dst->alloc, pmap);
     vigil__free(&dst->alloc, nmap);
@@ -862,19 +1161,15 @@ typedef struct sort_rec {
     uint32_t idx;   /* entry */
 } sort_rec;
 
-static int cmp_sort_rec(const void *x, const void *y)
+static inline int sort_rec_less(const sort_rec *a, const sort_rec *b)
 {
-    const sort_rec *a = x, *b = y;
-    if (a->k1 != b->k1) return a->k1 < b->k1 ? -1 : 1;
-    if (a->k2 != b->k2) return a->k2 < b->k2 ? -1 : 1;
-    return a->idx < b->idx ? -1 : a->idx > b->idx;
+    if (a->k1 != b->k1) return a->k1 < b->k1;
+    if (a->k2 != b->k2) return a->k2 < b->k2;
+    return a->idx < b->idx;
 }
-
-static int cmp_u64(const void *x, const void *y)
-{
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
+static inline int u64_less(const uint64_t *a, const uint64_t *b) { return *a < *b; }
+INPLACE_SORT(sort_recs, sort_rec, sort_rec_less)
+INPLACE_SORT(sort_u64s, uint64_t, u64_less)
 
 typedef struct addr_rank_rec {
     vigil_addr a;   /* the address */
@@ -963,7 +1258,7 @@ static vigil_status build_groups(vigil__agg *a, const uint32_t *arank, const uin
 {
     size_t nn = 0;
     for (size_t i = 0; i < a->npairs; i++)
-        if (a->pairs[i].name != VIGIL__NO_ID) nn++;
+        if (a->pair_name[i] != VIGIL__NO_ID) nn++;
     if (nn < 2) return VIGIL_OK;
     vigil_status rc = VIGIL_ENOMEM;
     sort_rec *v = vigil__malloc(&a->alloc, nn * sizeof *v);
@@ -974,24 +1269,24 @@ static vigil_status build_groups(vigil__agg *a, const uint32_t *arank, const uin
     size_t k = 0;
     for (size_t i = 0; i < a->npairs; i++) {
         const vigil__ag_pair *p = &a->pairs[i];
-        if (p->name == VIGIL__NO_ID) continue;
-        ns[k++] = (uint64_t)p->name << 32 | p->src;
+        if (a->pair_name[i] == VIGIL__NO_ID) continue;
+        ns[k++] = (uint64_t)a->pair_name[i] << 32 | p->src;
     }
-    qsort(ns, nn, sizeof *ns, cmp_u64);
+    sort_u64s(ns, nn);
     for (size_t i = 0; i < nn; i++)
         if (i == 0 || ns[i] != ns[i - 1]) name_prev[ns[i] >> 32]++;
     /* Groups: runs of (src, name, dport, proto) in address/name order. */
     k = 0;
     for (size_t i = 0; i < a->npairs; i++) {
         const vigil__ag_pair *p = &a->pairs[i];
-        if (p->name == VIGIL__NO_ID) continue;
-        v[k].k1 = (uint64_t)arank[p->src] << 32 | nrank[p->name];
+        if (a->pair_name[i] == VIGIL__NO_ID) continue;
+        v[k].k1 = (uint64_t)arank[p->src] << 32 | nrank[a->pair_name[i]];
         v[k].k2 = (uint64_t)p->dport << 8 | p->proto;
         v[k].k2 = v[k].k2 << 32 | arank[p->dst];
         v[k].idx = (uint32_t)i;
         k++;
     }
-    qsort(v, nn, sizeof *v, cmp_sort_rec);
+    sort_recs(v, nn);
     size_t ng = 0, nm = 0;
     for (size_t i = 0; i < nn;) {
         size_t j = i + 1;
@@ -1022,7 +1317,7 @@ static vigil_status build_groups(vigil__agg *a, const uint32_t *arank, const uin
                     g->n += p->n;
                     if (p->n > a->pairs[g->top].n) g->top = v[m].idx;
                 }
-                g->prevalence = name_prev[a->pairs[v[i].idx].name];
+                g->prevalence = name_prev[a->pair_name[v[i].idx]];
                 if (g->n > maxn) maxn = g->n;
             }
             i = j;
@@ -1055,44 +1350,65 @@ vigil_status vigil__agg_finish(vigil__agg *a)
     rc = addr_ranks(a, &arank);
     if (rc == VIGIL_OK) rc = name_ranks(a, &nrank);
     if (rc != VIGIL_OK) goto out;
-    rc = VIGIL_ENOMEM;
-    if (a->npairs) {
-        a->order = vigil__malloc(&a->alloc, a->npairs * sizeof *a->order);
-        v = vigil__malloc(&a->alloc, a->npairs * sizeof *v);
-        ds = vigil__malloc(&a->alloc, a->npairs * sizeof *ds);
-        if (!a->order || !v || !ds) goto out;
-    }
-    /* Pair order, names, days, first-seen. */
+    /* Names, first-seen, sources. */
     for (size_t i = 0; i < a->naddrs; i++) {
         a->addrs[i].first_seen = 0;
         a->addrs[i].prevalence = 0;
         a->addrs[i].flags &= (uint8_t)~VIGIL__ADDR_SRC;
     }
+    rc = VIGIL_ENOMEM;
+    if (a->npairs && !(a->pair_name = vigil__malloc(&a->alloc, a->npairs * sizeof *a->pair_name))) goto out;
     for (size_t i = 0; i < a->npairs; i++) {
         vigil__ag_pair *p = &a->pairs[i];
-        v[i].k1 = (uint64_t)arank[p->src] << 32 | arank[p->dst];
-        v[i].k2 = (uint64_t)p->dport << 8 | p->proto;
-        v[i].idx = (uint32_t)i;
-        ds[i] = (uint64_t)p->dst << 32 | p->src;
         hint_key hk = { p->src, p->dst };
-        p->name = a->addrs[p->dst].dns_name;
+        a->pair_name[i] = a->addrs[p->dst].dns_name;
         if (a->hint_idx.mask) {
             uint64_t *s = vigil__hidx_probe(&a->hint_idx, hint_tag(&hk), hint_eq, a, &hk);
-            if (*s) p->name = a->hints[(uint32_t)(*s & 0xffffffffu) - 1].name;
+            if (*s) a->pair_name[i] = a->hints[(uint32_t)(*s & 0xffffffffu) - 1].name;
         }
-        count_days_hours(p->pts, p->n, &p->days, &p->hours);
         vigil__ag_addr *d = &a->addrs[p->dst];
-        if (d->prevalence == 0 || p->first_ts < d->first_seen) d->first_seen = p->first_ts;
+        double first, last;
+        vigil__pair_span(p, &first, &last);
+        if (d->prevalence == 0 || first < d->first_seen) d->first_seen = first;
         d->prevalence = 1; /* "seen"; counted below */
         a->addrs[p->src].flags |= VIGIL__ADDR_SRC;
     }
-    if (a->npairs) qsort(v, a->npairs, sizeof *v, cmp_sort_rec);
-    for (size_t i = 0; i < a->npairs; i++) a->order[i] = v[i].idx;
-    /* Prevalence: distinct srcs per dst. */
-    if (a->npairs) qsort(ds, a->npairs, sizeof *ds, cmp_u64);
-    for (size_t i = 0; i < a->naddrs; i++) a->addrs[i].prevalence = 0;
-    for (size_t i = 0; i < a->npairs; i++)
-        if (i == 0 || ds[i] != ds[i - 1]) a->addrs[ds[i] >> 32].prevalence++;
+    /* Nothing is looked up by key after this point: the indexes go before
+     * finish allocates its own arrays (~100 MB for the simulated month),
+     * so that finishing does not raise the memory peak; so do the
+     * temporaries below, one after the other. */
+    vigil__hidx_free(&a->alloc, &a->pair_idx);
+    vigil__hidx_free(&a->alloc, &a->hint_idx);
+    vigil__agg_dns_drop_lookup(a);
+    rc = VIGIL_ENOMEM;
+    a->max_pts = vigil__agg_max_pair_points(a);
+    if (a->max_pts && !(a->pbuf = vigil__malloc(&a->alloc, a->max_pts * sizeof *a->pbuf))) goto out;
+    if (a->npairs) {
+        /* Pair order. */
+        a->order = vigil__malloc(&a->alloc, a->npairs * sizeof *a->order);
+        v = vigil__malloc(&a->alloc, a->npairs * sizeof *v);
+        if (!a->order || !v) goto out;
+        for (size_t i = 0; i < a->npairs; i++) {
+            const vigil__ag_pair *p = &a->pairs[i];
+            v[i].k1 = (uint64_t)arank[p->src] << 32 | arank[p->dst];
+            v[i].k2 = (uint64_t)p->dport << 8 | p->proto;
+            v[i].idx = (uint32_t)i;
+        }
+        sort_recs(v, a->npairs);
+        for (size_t i = 0; i < a->npairs; i++) a->order[i] = v[i].idx;
+        vigil__free(&a->alloc, v);
+        v = NULL;
+        /* Prevalence: distinct srcs per dst. */
+        ds = vigil__malloc(&a->alloc, a->npairs * sizeof *ds);
+        if (!ds) goto out;
+        for (size_t i = 0; i < a->npairs; i++) ds[i] = (uint64_t)a->pairs[i].dst << 32 | a->pairs[i].src;
+        sort_u64s(ds, a->npairs);
+        for (size_t i = 0; i < a->naddrs; i++) a->addrs[i].prevalence = 0;
+        for (size_t i = 0; i < a->npairs; i++)
+            if (i == 0 || ds[i] != ds[i - 1]) a->addrs[ds[i] >> 32].prevalence++;
+        vigil__free(&a->alloc, ds);
+        ds = NULL;
+    }
     rc = build_groups(a, arank, nrank);
     if (rc == VIGIL_OK) rc = vigil__agg_finish_hosts(a, arank);
     if (rc == VIGIL_OK) rc = vigil__agg_finish_dns(a, arank, nrank);
@@ -1144,20 +1460,29 @@ size_t vigil__agg_pair_count(const vigil__agg *a) { return a && a->finished ? a-
 
 vigil_status vigil__agg_pair(const vigil__agg *a, size_t i, vigil__pair_view *out)
 {
+    if (!a) return VIGIL_EINVAL;
+    return vigil__agg_pair_buf(a, i, out, a->pbuf);
+}
+
+size_t vigil__agg_pair_max_points(const vigil__agg *a) { return a ? a->max_pts : 0; }
+
+vigil_status vigil__agg_pair_buf(const vigil__agg *a, size_t i, vigil__pair_view *out,
+                                 vigil__conn_point *buf)
+{
     if (!a || !out || !a->finished || i >= a->npairs) return VIGIL_EINVAL;
+    if (!buf && a->pairs[a->order[i]].n) return VIGIL_EINVAL;
     const vigil__ag_pair *p = &a->pairs[a->order[i]];
     const vigil__ag_addr *d = &a->addrs[p->dst];
     memset(out, 0, sizeof *out);
     out->src = a->addrs[p->src].a;
     out->dst = d->a;
-    out->name = vigil__agg_name(a, p->name);
+    out->name = vigil__agg_name(a, a->pair_name[a->order[i]]);
     out->dst_count = 1;
     out->dport = p->dport;
     out->proto = p->proto;
-    out->pts = p->pts;
-    out->n = p->n;
-    out->first_ts = p->first_ts;
-    out->last_ts = p->last_ts;
+    out->pts = buf;
+    out->n = vigil__pair_decode(p, buf);
+    vigil__pair_span(p, &out->first_ts, &out->last_ts);
     out->dur_sum = p->dur_sum;
     out->dur_max = p->dur_max;
     out->open_dur = p->open_dur;
@@ -1168,8 +1493,7 @@ vigil_status vigil__agg_pair(const vigil__agg *a, size_t i, vigil__pair_view *ou
     out->n_ok = p->n_ok;
     out->prevalence = d->prevalence;
     out->dst_first_seen = d->first_seen;
-    out->days_present = p->days;
-    out->hours_present = p->hours;
+    count_days_hours(buf, out->n, &out->days_present, &out->hours_present);
     fill_common(a, out);
     return VIGIL_OK;
 }
@@ -1187,7 +1511,7 @@ vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_vie
     memset(out, 0, sizeof *out);
     out->src = a->addrs[top->src].a;
     out->dst = a->addrs[top->dst].a;
-    out->name = vigil__agg_name(a, top->name);
+    out->name = vigil__agg_name(a, a->pair_name[g->top]);
     out->dst_count = g->count;
     out->dport = top->dport;
     out->proto = top->proto;
@@ -1198,8 +1522,7 @@ vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_vie
     int first = 1;
     for (uint32_t m = 0; m < g->count; m++) {
         const vigil__ag_pair *p = &a->pairs[a->group_members[g->first + m]];
-        if (p->n) memcpy(buf + n, p->pts, p->n * sizeof *buf);
-        n += p->n;
+        n += vigil__pair_decode(p, buf + n);
         out->dur_sum += p->dur_sum;
         if (p->dur_max > out->dur_max) out->dur_max = p->dur_max;
         out->open_dur += p->open_dur;
@@ -1211,8 +1534,10 @@ vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_vie
         const vigil__ag_addr *d = &a->addrs[p->dst];
         if (first || d->first_seen < out->dst_first_seen) out->dst_first_seen = d->first_seen;
         if (p->n) {
-            if (first || p->first_ts < out->first_ts) out->first_ts = p->first_ts;
-            if (first || p->last_ts > out->last_ts) out->last_ts = p->last_ts;
+            double f, l;
+            vigil__pair_span(p, &f, &l);
+            if (first || f < out->first_ts) out->first_ts = f;
+            if (first || l > out->last_ts) out->last_ts = l;
             first = 0;
         }
     }
@@ -1240,9 +1565,9 @@ vigil_status vigil__agg_pair_get(vigil__agg *a, uint32_t src, uint32_t dst, uint
     return pair_get(a, &k, out);
 }
 
-vigil_status vigil__agg_pair_reserve(vigil__agg *a, uint32_t pi, size_t need)
+vigil_status vigil__agg_pair_push(vigil__agg *a, uint32_t pi, const vigil__conn_point *pt)
 {
-    return pts_reserve(a, &a->pairs[pi], need);
+    return vigil__pair_push(&a->alloc, &a->pairs[pi], pt);
 }
 
 vigil_status vigil__agg_hint_put(vigil__agg *a, uint32_t src, uint32_t dst, uint32_t name,
@@ -1280,10 +1605,11 @@ static void add_dst_name(vigil_finding *f, const char *name)
     snprintf(f->dst_names[f->ndst_names++], VIGIL_FINDING_NAME_LEN, "%s", name);
 }
 
-void vigil__agg_describe_dst(const vigil__agg *a, vigil_finding *f)
+/* One finding; hints of destination id are by_dst[off[id] .. off[id+1]). */
+static void describe_one(const vigil__agg *a, vigil_finding *f, const uint32_t *off, const uint32_t *by_dst)
 {
     static const vigil_addr zero;
-    if (!a || !a->finished || memcmp(&f->dst, &zero, sizeof zero) == 0 || !a->addr_idx.mask) return;
+    if (memcmp(&f->dst, &zero, sizeof zero) == 0) return;
     uint64_t *s = vigil__hidx_probe(&a->addr_idx, addr_tag(&f->dst), addr_eq, a, f->dst.b);
     if (!*s) return;
     uint32_t id = (uint32_t)(*s & 0xffffffffu) - 1;
@@ -1291,10 +1617,51 @@ void vigil__agg_describe_dst(const vigil__agg *a, vigil_finding *f)
     if (e->first_seen > 0 && (f->dst_first_seen == 0 || e->first_seen < f->dst_first_seen))
         f->dst_first_seen = e->first_seen;
     /* The finding's own name first, then SNI / Host names any host used
-     * (best kind first), then the DNS answer. */
+     * (best kind first; of each kind the alphabetically first, so that
+     * the list does not depend on the order records arrived in), then the
+     * DNS answer. */
     add_dst_name(f, f->dst_name);
-    for (uint32_t rank = VIGIL__NAME_SNI; rank >= VIGIL__NAME_HTTP; rank--)
-        for (size_t i = 0; i < a->nhints && f->ndst_names < VIGIL_FINDING_NAMES; i++)
-            if (a->hints[i].dst == id && a->hints[i].rank == rank) add_dst_name(f, a->names.s[a->hints[i].name]);
+    enum { KEEP = 2 * VIGIL_FINDING_NAMES }; /* enough past names already listed */
+    for (uint32_t rank = VIGIL__NAME_SNI; rank >= VIGIL__NAME_HTTP; rank--) {
+        const char *best[KEEP];
+        size_t nb = 0;
+        for (uint32_t j = off[id]; j < off[id + 1]; j++) {
+            const vigil__ag_hint *h = &a->hints[by_dst[j]];
+            if (h->rank != rank) continue;
+            const char *nm = a->names.s[h->name];
+            size_t k = 0;
+            int c = 1;
+            while (k < nb && (c = strcmp(nm, best[k])) > 0) k++;
+            if ((k < nb && c == 0) || k == KEEP) continue; /* listed, or not among the first */
+            if (nb < KEEP) nb++;
+            memmove(&best[k + 1], &best[k], (nb - 1 - k) * sizeof *best);
+            best[k] = nm;
+        }
+        for (size_t k = 0; k < nb; k++) add_dst_name(f, best[k]);
+    }
     if (e->dns_name != VIGIL__NO_ID) add_dst_name(f, a->names.s[e->dns_name]);
+}
+
+vigil_status vigil__agg_describe_dsts(const vigil__agg *a, vigil_findings *fs)
+{
+    if (!a || !a->finished || !a->addr_idx.mask || !fs->n) return VIGIL_OK;
+    /* The hints grouped by destination once (a counting sort), not a scan
+     * of every hint per finding. */
+    const vigil_allocator *al = &a->alloc;
+    uint32_t *off = vigil__calloc(al, a->naddrs + 1, sizeof *off);
+    uint32_t *by_dst = a->nhints ? vigil__malloc(al, a->nhints * sizeof *by_dst) : NULL;
+    if (!off || (a->nhints && !by_dst)) {
+        vigil__free(al, off);
+        vigil__free(al, by_dst);
+        return VIGIL_ENOMEM;
+    }
+    for (size_t i = 0; i < a->nhints; i++) off[a->hints[i].dst + 1]++;
+    for (size_t i = 0; i < a->naddrs; i++) off[i + 1] += off[i];
+    for (size_t i = 0; i < a->nhints; i++) by_dst[off[a->hints[i].dst]++] = (uint32_t)i;
+    for (size_t i = a->naddrs; i > 0; i--) off[i] = off[i - 1]; /* back to starts */
+    off[0] = 0;
+    for (size_t i = 0; i < fs->n; i++) describe_one(a, &fs->v[i], off, by_dst);
+    vigil__free(al, off);
+    vigil__free(al, by_dst);
+    return VIGIL_OK;
 }

@@ -2,11 +2,13 @@
  * aggregate -> every detector -> filtered, de-duplicated, sorted findings.
  *
  * Input: log files (any format the readers take).  Output: vigil_findings
- * and a summary.  Reading: each thread owns its readers and aggregator,
- * files are handed out largest first, each thread sorts its pairs' points,
- * then the aggregators are merged and finished.  Detection: the views are
- * handed out in chunks to the same number of threads (detectors are pure
- * functions).  Documented in docs/hunt.md. */
+ * and a summary.  Reading: each thread owns its readers and a partial
+ * aggregator, files are handed out largest first, after each file the
+ * partial is merged into one shared aggregate (under a lock), then every
+ * thread sorts its share of the pairs' points and the aggregate is
+ * finished.  Detection: the views are handed out in chunks to the same
+ * number of threads (detectors are pure functions).  Documented in
+ * docs/hunt.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -19,7 +21,6 @@
 #include <unistd.h>
 #include "agg.h"
 #include "state_impl.h"
-void vigil__agg_memdbg(const vigil__agg *a, const char *tag); /* TEMP */
 
 #define MAX_THREADS 256          /* more never helps */
 #define PROGRESS_EVERY 65536     /* records between progress checks */
@@ -61,6 +62,10 @@ typedef struct hunt_shared {
     int by_day;                   /* one aggregate per UTC day (for the
                                      state database) */
     const vigil_netset *nets;     /* internal networks (for new day aggs) */
+    vigil__agg *agg;              /* not by_day: the one aggregate every
+                                     thread's partial is merged into */
+    pthread_mutex_t agg_lock;     /* guards agg */
+    int agg_lock_ok;              /* agg_lock was initialised */
 } hunt_shared;
 
 /* One UTC day's aggregate of a reading thread (state runs). */
@@ -72,7 +77,11 @@ typedef struct day_agg {
 /* One reading thread. */
 typedef struct hunt_worker {
     hunt_shared *sh;              /* the hunt */
-    vigil__agg *agg;              /* its aggregator (not by_day) */
+    vigil__agg *agg;              /* not by_day: its partial aggregate of
+                                     the files read since its last merge
+                                     into sh->agg */
+    uint64_t unmerged;            /* records in agg not yet merged */
+    double merge_s;               /* seconds spent merging */
     day_agg *days;                /* by_day: its aggregates per day */
     size_t ndays, days_cap;
     size_t cur;                   /* by_day: index of the last day used */
@@ -226,6 +235,28 @@ static void hunt_file(hunt_worker *w, size_t fi)
     }
 }
 
+/* Moves the thread's partial aggregate into the shared one.  Memory: with
+ * one aggregate per thread merged at the end, each thread held its own
+ * copy of most pairs (every hourly file has most of them) until the merge,
+ * ~2x the pairs, sums and tables of one aggregate.  Merged after every
+ * file instead, a partial holds one file's queued connections and queries
+ * (vigil__agg_set_partial: ~60 bytes each, no pair of its own).  When the
+ * other thread is merging, the partial takes one more file rather than
+ * wait, up to MERGE_WAIT records. */
+#define MERGE_WAIT 200000
+static void merge_partial(hunt_worker *w, int force)
+{
+    hunt_shared *sh = w->sh;
+    if (!w->agg || !w->unmerged || w->status != VIGIL_OK) return;
+    if (force || w->unmerged >= MERGE_WAIT) pthread_mutex_lock(&sh->agg_lock);
+    else if (pthread_mutex_trylock(&sh->agg_lock) != 0) return;
+    double t = now_s();
+    w->status = vigil__agg_merge(sh->agg, w->agg);
+    w->merge_s += now_s() - t;
+    pthread_mutex_unlock(&sh->agg_lock);
+    w->unmerged = 0;
+}
+
 static void *read_main(void *arg)
 {
     hunt_worker *w = arg;
@@ -233,16 +264,35 @@ static void *read_main(void *arg)
     while (w->status == VIGIL_OK && !atomic_load(&sh->stop)) {
         size_t k = atomic_fetch_add(&sh->next, 1);
         if (k >= sh->nfiles) break;
+        uint64_t before = w->records;
         hunt_file(w, sh->order[k]);
+        w->unmerged += w->records - before + 1;
+        merge_partial(w, 0);
         atomic_fetch_add(&sh->files_done, 1);
         atomic_fetch_add(&sh->bytes_done, sh->sizes[sh->order[k]]);
         maybe_progress(sh, 0, 0);
     }
-    /* This thread's share of the sorting, before the (serial) merge. */
-    if (w->status == VIGIL_OK && !atomic_load(&sh->stop) && w->agg) w->status = vigil__agg_sort(w->agg);
+    merge_partial(w, 1);
+    /* This thread's share of the sorting (state runs: its days). */
     for (size_t i = 0; i < w->ndays && w->status == VIGIL_OK && !atomic_load(&sh->stop); i++)
         w->status = vigil__agg_sort(w->days[i].agg);
     if (w->status != VIGIL_OK) atomic_store(&sh->stop, 1);
+    return NULL;
+}
+
+/* One thread's share of sorting the shared aggregate's points. */
+typedef struct sort_worker {
+    vigil__agg *agg;              /* the aggregate */
+    size_t part, nparts;          /* sorts the pairs i with i % nparts == part */
+    vigil_status status;          /* result */
+    pthread_t tid;                /* its thread */
+    int started;                  /* tid is to be joined */
+} sort_worker;
+
+static void *sort_main(void *arg)
+{
+    sort_worker *s = arg;
+    s->status = vigil__agg_sort_part(s->agg, s->part, s->nparts);
     return NULL;
 }
 
@@ -268,6 +318,9 @@ typedef struct detect_worker {
     atomic_size_t *next;          /* shared: next work unit */
     size_t npairs, ngroups, nhosts, ndns, nnx; /* view counts */
     vigil__conn_point *gbuf, *gtmp; /* group view buffers (owned) */
+    vigil__conn_point *pbuf;      /* pair view buffer (owned) */
+    double *dbuf;                 /* DNS view buffer (owned) */
+    int own_bufs;                 /* uses the aggregate's view buffers */
     vigil_findings found;         /* its findings (owned until collected) */
     vigil_status status;          /* first error */
     pthread_t tid;                /* its thread */
@@ -279,7 +332,9 @@ static vigil_status detect_one(detect_worker *w, size_t i)
     vigil_status rc = VIGIL_OK;
     vigil__pair_view pv;
     if (i < w->npairs || i < w->npairs + w->ngroups) {
-        if (i < w->npairs) rc = vigil__agg_pair(w->agg, i, &pv);
+        if (w->own_bufs) rc = i < w->npairs ? vigil__agg_pair(w->agg, i, &pv)
+                                            : vigil__agg_group(w->agg, i - w->npairs, &pv);
+        else if (i < w->npairs) rc = vigil__agg_pair_buf(w->agg, i, &pv, w->pbuf);
         else rc = vigil__agg_group_buf(w->agg, i - w->npairs, &pv, w->gbuf, w->gtmp);
         if (rc == VIGIL_OK) rc = vigil__detect_beacon(&pv, w->cfg, &w->found);
         if (rc == VIGIL_OK) rc = vigil__detect_longconn(&pv, w->cfg, &w->found);
@@ -297,7 +352,7 @@ static vigil_status detect_one(detect_worker *w, size_t i)
     i -= w->nhosts;
     if (i < w->ndns) {
         vigil__dns_view dv;
-        rc = vigil__agg_dns(w->agg, i, &dv);
+        rc = w->own_bufs ? vigil__agg_dns(w->agg, i, &dv) : vigil__agg_dns_buf(w->agg, i, &dv, w->dbuf);
         if (rc == VIGIL_OK) rc = vigil__detect_dns(&dv, w->cfg, &w->found);
         return rc;
     }
@@ -483,10 +538,20 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
     sh.by_day = state != NULL;
     sh.nets = nets;
     rc = VIGIL_OK;
+    if (!sh.by_day) {
+        rc = vigil__agg_new(&sh.agg, nets, al);
+        if (rc != VIGIL_OK) goto out;
+        if (pthread_mutex_init(&sh.agg_lock, NULL) != 0) {
+            rc = VIGIL_ETHREAD;
+            goto out;
+        }
+        sh.agg_lock_ok = 1;
+    }
     for (size_t i = 0; i < nthreads; i++) {
         w[i].sh = &sh;
         if (!sh.by_day) rc = vigil__agg_new(&w[i].agg, nets, al);
         if (rc != VIGIL_OK) goto out;
+        vigil__agg_set_partial(w[i].agg, 1);
     }
     /* The calling thread is worker 0; threads that cannot start leave
      * their share to the others. */
@@ -510,7 +575,6 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
         }
     }
     double tm = now_s();
-    if (getenv("VIGIL_MEMDEBUG")) for (size_t i = 0; i < nthreads; i++) if (w[i].agg) vigil__agg_memdbg(w[i].agg, "read");
     if (sh.by_day) {
         /* Each day: the threads' aggregates merged, then written. */
         for (;;) {
@@ -535,15 +599,38 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
             vigil__agg_free(m);
         }
     } else {
-        for (size_t i = 1; i < nthreads && rc == VIGIL_OK; i++) rc = vigil__agg_merge(w[0].agg, w[i].agg);
-        if (getenv("VIGIL_MEMDEBUG")) vigil__agg_memdbg(w[0].agg, "merged");
+        /* Every partial is in (their memory goes before the sort's
+         * buffers): sort the pairs' points on every thread. */
+        for (size_t i = 0; i < nthreads; i++) {
+            vigil__agg_free(w[i].agg);
+            w[i].agg = NULL;
+        }
+        sort_worker *sw = rc == VIGIL_OK ? vigil__calloc(al, nthreads, sizeof *sw) : NULL;
+        if (rc == VIGIL_OK && !sw) rc = VIGIL_ENOMEM;
         if (rc == VIGIL_OK) {
-            *out = w[0].agg;
-            w[0].agg = NULL;
+            for (size_t i = 0; i < nthreads; i++) {
+                sw[i].agg = sh.agg;
+                sw[i].part = i;
+                sw[i].nparts = nthreads;
+            }
+            for (size_t i = 1; i < nthreads; i++)
+                sw[i].started = pthread_create(&sw[i].tid, NULL, sort_main, &sw[i]) == 0;
+            for (size_t i = 0; i < nthreads; i++)
+                if (i == 0 || !sw[i].started) sort_main(&sw[i]);
+            for (size_t i = 1; i < nthreads; i++)
+                if (sw[i].started) pthread_join(sw[i].tid, NULL);
+            for (size_t i = 0; i < nthreads && rc == VIGIL_OK; i++) rc = sw[i].status;
+        }
+        vigil__free(al, sw);
+        if (rc == VIGIL_OK) {
+            *out = sh.agg;
+            sh.agg = NULL;
         }
     }
+    double merge_s = 0;
+    for (size_t i = 0; i < nthreads; i++) merge_s += w[i].merge_s;
     sum->read_s = now_s() - sh.t0;
-    sum->merge_s = now_s() - tm;
+    sum->merge_s = merge_s / (double)nthreads + (now_s() - tm);
 out:
     if (w)
         for (size_t i = 0; i < nthreads; i++) {
@@ -552,6 +639,8 @@ out:
             vigil__free(al, w[i].days);
         }
     vigil__free(al, w);
+    vigil__agg_free(sh.agg);
+    if (sh.agg_lock_ok) pthread_mutex_destroy(&sh.agg_lock);
     vigil__free(al, sized);
     vigil__free(al, sh.order);
     vigil__free(al, sh.sizes);
@@ -585,7 +674,17 @@ static vigil_status detect_all(const vigil__agg *agg, const vigil_hunt_opts *o,
         w[i].nhosts = vigil__agg_host_count(agg);
         w[i].ndns = vigil__agg_dns_count(agg);
         w[i].nnx = vigil__agg_nx_count(agg);
-        if (gmax) {
+        /* Worker 0 uses the aggregate's own view buffers (vigil__agg_pair,
+         * _group, _dns); the others their own. */
+        w[i].own_bufs = i == 0;
+        size_t pmax = vigil__agg_pair_max_points(agg), dmax = vigil__agg_dns_max_points(agg);
+        if (i == 0) {
+            /* nothing to allocate */
+        } else if (pmax && !(w[i].pbuf = vigil__malloc(al, pmax * sizeof *w[i].pbuf))) {
+            rc = VIGIL_ENOMEM;
+        } else if (dmax && !(w[i].dbuf = vigil__malloc(al, dmax * sizeof *w[i].dbuf))) {
+            rc = VIGIL_ENOMEM;
+        } else if (gmax) {
             w[i].gbuf = vigil__malloc(al, gmax * sizeof *w[i].gbuf);
             w[i].gtmp = vigil__malloc(al, gmax * sizeof *w[i].gtmp);
             if (!w[i].gbuf || !w[i].gtmp) rc = VIGIL_ENOMEM;
@@ -609,6 +708,8 @@ static vigil_status detect_all(const vigil__agg *agg, const vigil_hunt_opts *o,
         vigil_findings_free(&w[i].found);
         vigil__free(al, w[i].gbuf);
         vigil__free(al, w[i].gtmp);
+        vigil__free(al, w[i].pbuf);
+        vigil__free(al, w[i].dbuf);
     }
     vigil__free(al, w);
     return rc;
@@ -800,7 +901,6 @@ vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opt
     rc = vigil__agg_finish(agg);
     if (rc != VIGIL_OK) goto out;
     sum.finish_s = now_s() - t1;
-    if (getenv("VIGIL_MEMDEBUG")) vigil__agg_memdbg(agg, "finished");
     sum.pairs = vigil__agg_pair_count(agg);
     sum.groups = vigil__agg_group_count(agg);
     sum.hosts = vigil__agg_host_count(agg);
@@ -817,7 +917,6 @@ vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opt
     rc = detect_all(agg, &o, &al, &found);
     if (rc != VIGIL_OK) goto out;
     sum.findings_detected = found.n;
-    if (getenv("VIGIL_MEMDEBUG")) vigil__agg_memdbg(agg, "detected");
     if (found.n) {
         drop = vigil__calloc(&al, found.n, 1);
         if (!drop) { rc = VIGIL_ENOMEM; goto out; }
@@ -841,8 +940,8 @@ vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opt
     vigil_findings_sort(findings);
     sum.detect_s = now_s() - t1;
     double te = now_s();
-    for (size_t i = 0; i < findings->n; i++) vigil__agg_describe_dst(agg, &findings->v[i]);
-    if (o.geo) rc = vigil_geo_enrich(o.geo, findings);
+    rc = vigil__agg_describe_dsts(agg, findings);
+    if (rc == VIGIL_OK && o.geo) rc = vigil_geo_enrich(o.geo, findings);
     if (rc != VIGIL_OK) goto out;
     if (o.state) {
         rc = vigil__state_findings(o.state, findings, (double)time(NULL));

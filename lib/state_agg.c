@@ -285,9 +285,10 @@ static vigil_status put_dests(writer *w, keyed *keys, size_t n)
             double f = 0, l = 0;
             int any = 0;
             for (; i < n && keys[i].k1 == dst && keys[i].k2 == src; i++) {
-                const vigil__ag_pair *p = &a->pairs[keys[i].idx];
-                if (!any || p->first_ts < f) f = p->first_ts;
-                if (!any || p->last_ts > l) l = p->last_ts;
+                double pf, pl;
+                vigil__pair_span(&a->pairs[keys[i].idx], &pf, &pl);
+                if (!any || pf < f) f = pf;
+                if (!any || pl > l) l = pl;
                 any = 1;
             }
             sqlite3_bind_int64(dh, 1, dst);
@@ -322,6 +323,10 @@ static vigil_status put_pairs(writer *w, blob *b, blob *b2)
                                 -1, &st, NULL);
     vigil_status vs = rc == SQLITE_OK ? VIGIL_OK : vigil__state_sqlerr(w->s, rc, "writing the state");
     if (vs == VIGIL_OK) vs = pair_keys(w, &keys, &nk);
+    /* The points are kept encoded (agg_impl.h): decoded pair by pair. */
+    size_t maxp = vigil__agg_max_pair_points(a);
+    vigil__conn_point *pts = maxp ? vigil__malloc(&w->s->alloc, maxp * sizeof *pts) : NULL;
+    if (vs == VIGIL_OK && maxp && !pts) vs = VIGIL_ENOMEM;
     /* Clamped points' exact bytes, grouped by pair. */
     if (a->nbig > 1) qsort(a->big, a->nbig, sizeof *a->big, cmp_big);
     for (size_t i = 0; i < nk && vs == VIGIL_OK; i++) {
@@ -331,8 +336,9 @@ static vigil_status put_pairs(writer *w, blob *b, blob *b2)
         b->n = b2->n = 0;
         size_t keep = kept_count(p->n);
         int64_t prev = 0;
+        vigil__pair_decode(p, pts);
         for (size_t k = 0; k < keep; k++) {
-            const vigil__conn_point *pt = &p->pts[kept_index(k, p->n)];
+            const vigil__conn_point *pt = &pts[kept_index(k, p->n)];
             int64_t us = us_of(pt->ts);
             b_s(b, us - prev);
             prev = us;
@@ -360,8 +366,8 @@ static vigil_status put_pairs(writer *w, blob *b, blob *b2)
         sqlite3_bind_int(st, 5, p->dport);
         sqlite3_bind_int(st, 6, p->proto);
         sqlite3_bind_int64(st, 7, p->n);
-        sqlite3_bind_double(st, 8, p->first_ts);
-        sqlite3_bind_double(st, 9, p->last_ts);
+        sqlite3_bind_double(st, 8, pts[0].ts); /* sorted (put_day) */
+        sqlite3_bind_double(st, 9, pts[p->n - 1].ts);
         sqlite3_bind_double(st, 10, p->dur_sum);
         sqlite3_bind_double(st, 11, p->dur_max);
         sqlite3_bind_double(st, 12, p->open_dur);
@@ -376,6 +382,7 @@ static vigil_status put_pairs(writer *w, blob *b, blob *b2)
         vs = step_done(w, st);
     }
     if (vs == VIGIL_OK) vs = put_dests(w, keys, nk);
+    vigil__free(&w->s->alloc, pts);
     vigil__free(&w->s->alloc, keys);
     sqlite3_finalize(st);
     return vs;
@@ -479,16 +486,20 @@ static vigil_status put_dns(writer *w, blob *b, blob *b2)
         keys[i].idx = (uint32_t)i;
     }
     if (vs == VIGIL_OK && a->ndns > 1) qsort(keys, a->ndns, sizeof *keys, cmp_keyed);
+    size_t maxts = vigil__agg_dns_max_ts(a);
+    double *tv = maxts ? vigil__malloc(&w->s->alloc, maxts * sizeof *tv) : NULL;
+    if (vs == VIGIL_OK && maxts && !tv) vs = VIGIL_ENOMEM;
     for (size_t j = 0; j < a->ndns && vs == VIGIL_OK; j++) {
         size_t i = keys[j].idx;
         vigil__ag_dns *e = &a->dns[i];
         int64_t src = keys[j].k1, dom = keys[j].k2;
         b->n = b2->n = 0;
-        if (e->nts > 1) qsort(e->ts, e->nts, sizeof *e->ts, cmp_double);
+        vigil__dns_decode_ts(e, tv); /* kept compact (agg_impl.h) */
+        if (e->nts > 1) qsort(tv, e->nts, sizeof *tv, cmp_double);
         size_t keep = kept_count(e->nts);
         int64_t prev = 0;
         for (size_t k = 0; k < keep; k++) {
-            int64_t us = us_of(e->ts[kept_index(k, e->nts)]);
+            int64_t us = us_of(tv[kept_index(k, e->nts)]);
             b_s(b, us - prev);
             prev = us;
         }
@@ -550,6 +561,7 @@ static vigil_status put_dns(writer *w, blob *b, blob *b2)
         bind_blob(nx, 7, b);
         vs = step_done(w, nx);
     }
+    vigil__free(&w->s->alloc, tv);
     vigil__free(&w->s->alloc, qs);
     vigil__free(&w->s->alloc, qstart);
     vigil__free(&w->s->alloc, keys);
@@ -811,26 +823,23 @@ static vigil_status read_pair(reader *r, sqlite3_stmt *st)
                                  (uint8_t)sqlite3_column_int(st, 5), &pi);
     int64_t npts = sqlite3_column_int64(st, 17);
     if (vs == VIGIL_OK && (npts < 0 || npts > ROW_CAP)) return damaged(r, "pair_day");
-    if (vs == VIGIL_OK) vs = vigil__agg_pair_reserve(a, pi, (size_t)a->pairs[pi].n + (size_t)npts);
     if (vs != VIGIL_OK) return vs;
-    vigil__ag_pair *p = &a->pairs[pi];
     cursor c = blob_cursor(st, 18);
     int64_t us = 0;
-    int sorted = p->n == 0;
-    for (int64_t k = 0; k < npts; k++) {
+    for (int64_t k = 0; k < npts && vs == VIGIL_OK && !c.bad; k++) {
         us = (int64_t)((uint64_t)us + (uint64_t)c_s(&c)); /* wraps, never UB, on junk */
-        vigil__conn_point *pt = &p->pts[p->n + k];
-        pt->ts = ts_of(us);
+        vigil__conn_point pt;
+        pt.ts = ts_of(us);
         uint64_t ob = c_u(&c), rb = c_u(&c);
-        pt->orig_bytes = ob > UINT32_MAX ? UINT32_MAX : (uint32_t)ob;
-        pt->resp_bytes = rb > UINT32_MAX ? UINT32_MAX : (uint32_t)rb;
+        pt.orig_bytes = ob > UINT32_MAX ? UINT32_MAX : (uint32_t)ob;
+        pt.resp_bytes = rb > UINT32_MAX ? UINT32_MAX : (uint32_t)rb;
+        vs = vigil__agg_pair_push(a, pi, &pt); /* marks the pair unsorted as needed */
     }
+    if (vs != VIGIL_OK) return vs;
     if (c.bad || c.p != c.end) return damaged(r, "pair_day");
-    if (!sorted) p->unsorted = 1;
-    p->n += (uint32_t)npts;
-    double f = sqlite3_column_double(st, 7), l = sqlite3_column_double(st, 8);
-    if (sorted || f < p->first_ts) p->first_ts = f;
-    if (sorted || l > p->last_ts) p->last_ts = l;
+    vigil__ag_pair *p = &a->pairs[pi];
+    /* Columns 7 and 8 (first / last seen) are its points' first and last
+     * (a sampled row keeps both): the pair takes them from its points. */
     p->dur_sum += sqlite3_column_double(st, 9);
     double dm = sqlite3_column_double(st, 10);
     if (dm > p->dur_max) p->dur_max = dm;
@@ -889,16 +898,15 @@ static vigil_status read_dns(reader *r, sqlite3_stmt *st)
     if (vs != VIGIL_OK) return vs;
     int64_t nts = sqlite3_column_int64(st, 13);
     if (nts < 0 || nts > ROW_CAP) return damaged(r, "dns_day");
-    vigil__ag_dns *e = &a->dns[ei];
-    vs = vigil__grow(&a->alloc, (void **)&e->ts, &e->cap, e->nts + (size_t)nts, sizeof *e->ts);
-    if (vs != VIGIL_OK) return vs;
     cursor c = blob_cursor(st, 14);
     int64_t us = 0;
-    for (int64_t k = 0; k < nts; k++) {
+    for (int64_t k = 0; k < nts && vs == VIGIL_OK && !c.bad; k++) {
         us = (int64_t)((uint64_t)us + (uint64_t)c_s(&c)); /* wraps, never UB, on junk */
-        e->ts[e->nts++] = ts_of(us);
+        vs = vigil__agg_dns_push_ts(a, ei, ts_of(us));
     }
+    if (vs != VIGIL_OK) return vs;
     if (c.bad || c.p != c.end) return damaged(r, "dns_day");
+    vigil__ag_dns *e = &a->dns[ei];
     uint64_t q = (uint64_t)sqlite3_column_int64(st, 4);
     double f = sqlite3_column_double(st, 11), l = sqlite3_column_double(st, 12);
     if (q) {

@@ -535,6 +535,189 @@ TEST(agg_merge_equals_one)
     fx_free(&c);
 }
 
+/* ---- compact points and times (agg_impl.h) ----------------------------------------- */
+
+static int same_bits(double x, double y) { return memcmp(&x, &y, sizeof x) == 0; }
+
+/* The view of (src, dst, dport), its points checked against want[] (in
+ * (ts, orig, resp) order, times bit for bit). */
+static void check_points(const vigil__agg *a, const char *src, const char *dst, uint16_t dport,
+                         const vigil__conn_point *want, size_t n)
+{
+    vigil__pair_view v;
+    CHECK(find_pair(a, src, dst, dport, &v) >= 0);
+    CHECK_EQ_U(v.n, n);
+    for (size_t i = 0; i < n && i < v.n; i++) {
+        if (!same_bits(v.pts[i].ts, want[i].ts) || v.pts[i].orig_bytes != want[i].orig_bytes ||
+            v.pts[i].resp_bytes != want[i].resp_bytes) {
+            fprintf(stderr, "  point %zu: %.9f %u %u, expected %.9f %u %u\n", i, v.pts[i].ts,
+                    v.pts[i].orig_bytes, v.pts[i].resp_bytes, want[i].ts, want[i].orig_bytes,
+                    want[i].resp_bytes);
+            vigil_test_failures++;
+        }
+    }
+}
+
+TEST(agg_points_encoding_edges)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    const char *s = "10.1.1.1", *d = "198.51.100.77";
+    /* Identical times (their order comes from the bytes), times going
+     * backwards, 0 bytes, 2^32 - 1, 2^32 + 5 and 2^40 (clamped in points,
+     * exact in sums and per-host days), a time that is not whole
+     * microseconds (the pair keeps raw doubles from then on). */
+    add(a, conn_rec(1517000000.123456, s, d, 443, VIGIL_PROTO_TCP, 500, 7, VIGIL_CS_SF));
+    add(a, conn_rec(1517000000.123456, s, d, 443, VIGIL_PROTO_TCP, 20, 9, VIGIL_CS_SF));
+    add(a, conn_rec(1517000000.123456, s, d, 443, VIGIL_PROTO_TCP, 20, 3, VIGIL_CS_SF));
+    add(a, conn_rec(1516999000.5, s, d, 443, VIGIL_PROTO_TCP, 0, 0, VIGIL_CS_S0));
+    add(a, conn_rec(1517003600.000001, s, d, 443, VIGIL_PROTO_TCP, 4294967295ULL, 1ULL << 40, VIGIL_CS_SF));
+    add(a, conn_rec(1517003599.999999, s, d, 443, VIGIL_PROTO_TCP, 4294967301ULL, 0, VIGIL_CS_SF));
+    /* Whole microseconds all along: stays encoded as us deltas. */
+    vigil__conn_point want[] = {
+        { 1516999000.5, 0, 0 },
+        { 1517000000.123456, 20, 3 },
+        { 1517000000.123456, 20, 9 },
+        { 1517000000.123456, 500, 7 },
+        { 1517003599.999999, UINT32_MAX, 0 },
+        { 1517003600.000001, UINT32_MAX, UINT32_MAX },
+    };
+    /* A second pair: raw doubles after its second point. */
+    double odd = 1517000000.1234567891;
+    add(a, conn_rec(1517000100, s, d, 8443, VIGIL_PROTO_TCP, 1, 2, VIGIL_CS_SF));
+    add(a, conn_rec(odd, s, d, 8443, VIGIL_PROTO_TCP, 3, 4, VIGIL_CS_SF));
+    add(a, conn_rec(1517000050.25, s, d, 8443, VIGIL_PROTO_TCP, 5, 6, VIGIL_CS_SF));
+    add(a, conn_rec(-0.0, s, d, 8443, VIGIL_PROTO_TCP, 7, 8, VIGIL_CS_SF));
+    vigil__conn_point want_raw[] = {
+        { -0.0, 7, 8 }, { odd, 3, 4 }, { 1517000050.25, 5, 6 }, { 1517000100, 1, 2 },
+    };
+    /* One point, and a pair with huge gaps (a month) both ways. */
+    add(a, conn_rec(1517000000, s, d, 53, VIGIL_PROTO_UDP, 1, 1, VIGIL_CS_SF));
+    add(a, conn_rec(1519592000.000002, s, d, 22, VIGIL_PROTO_TCP, 9, 9, VIGIL_CS_SF));
+    add(a, conn_rec(1514000000.000001, s, d, 22, VIGIL_PROTO_TCP, 8, 8, VIGIL_CS_SF));
+    add(a, conn_rec(1519592000.000003, s, d, 22, VIGIL_PROTO_TCP, 7, 7, VIGIL_CS_SF));
+    vigil__conn_point want_one[] = { { 1517000000, 1, 1 } };
+    vigil__conn_point want_gap[] = { { 1514000000.000001, 8, 8 }, { 1519592000.000002, 9, 9 },
+                                     { 1519592000.000003, 7, 7 } };
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    check_points(a, s, d, 443, want, 6);
+    check_points(a, s, d, 8443, want_raw, 4);
+    check_points(a, s, d, 22, want_gap, 3);
+    vigil__pair_view v;
+    for (size_t i = 0; i < vigil__agg_pair_count(a); i++) {
+        CHECK(vigil__agg_pair(a, i, &v) == VIGIL_OK);
+        if (v.dport == 53) {
+            CHECK_EQ_U(v.n, 1);
+            CHECK(same_bits(v.pts[0].ts, want_one[0].ts));
+        }
+        if (v.dport == 443) {
+            CHECK_EQ_U(v.bytes_out, 500 + 20 + 20 + 4294967295ULL + 4294967301ULL);
+            CHECK_EQ_U(v.bytes_in, 7 + 9 + 3 + (1ULL << 40));
+            CHECK(same_bits(v.first_ts, 1516999000.5) && same_bits(v.last_ts, 1517003600.000001));
+        }
+        if (v.dport == 8443) CHECK(same_bits(v.first_ts, -0.0) && v.last_ts == 1517000100);
+    }
+    /* The per-host days count the exact bytes of clamped points. */
+    CHECK_EQ_U(vigil__agg_host_count(a), 1);
+    vigil__host_view h;
+    CHECK(vigil__agg_host(a, 0, &h) == VIGIL_OK);
+    uint64_t total = 0;
+    for (size_t k = 0; k < h.ndays; k++) total += h.bytes_out_by_day[k];
+    CHECK_EQ_U(total, 500 + 20 + 20 + 4294967295ULL + 4294967301ULL + 1 + 3 + 5 + 7 + 1 + 9 + 8 + 7);
+    /* Caller buffers give the same points. */
+    vigil__conn_point *buf = malloc(vigil__agg_pair_max_points(a) * sizeof *buf);
+    CHECK(vigil__agg_pair_max_points(a) == 6);
+    for (size_t i = 0; buf && i < vigil__agg_pair_count(a); i++) {
+        vigil__pair_view x, y;
+        CHECK(vigil__agg_pair(a, i, &x) == VIGIL_OK && vigil__agg_pair_buf(a, i, &y, buf) == VIGIL_OK);
+        CHECK(y.pts == buf && x.n == y.n && !memcmp(x.pts, y.pts, x.n * sizeof *x.pts));
+    }
+    free(buf);
+    fx_free(&fx);
+}
+
+TEST(agg_dns_times_encoding_edges)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    double odd = 1517000000.12345678;
+    add(a, dns_rec(1517000000.5, "10.0.0.5", "a.example.org", 1, 0, NULL));
+    add(a, dns_rec(1517000000.5, "10.0.0.5", "b.example.org", 1, 0, NULL));
+    add(a, dns_rec(1516000000.000001, "10.0.0.5", "c.example.org", 1, 0, NULL));
+    add(a, dns_rec(odd, "10.0.0.5", "d.example.org", 1, 0, NULL));
+    add(a, dns_rec(1518000000, "10.0.0.5", "e.example.org", 1, 0, NULL));
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    CHECK_EQ_U(vigil__agg_dns_count(a), 1);
+    vigil__dns_view d;
+    CHECK(vigil__agg_dns(a, 0, &d) == VIGIL_OK);
+    double want[] = { 1516000000.000001, 1517000000.12345678, 1517000000.5, 1517000000.5, 1518000000 };
+    CHECK_EQ_U(d.nts, 5);
+    for (size_t i = 0; i < 5 && i < d.nts; i++) CHECK(same_bits(d.ts[i], want[i]));
+    CHECK_EQ_U(d.unique_names, 5);
+    CHECK_EQ_U(vigil__agg_dns_max_points(a), 5);
+    double buf[5];
+    vigil__dns_view e;
+    CHECK(vigil__agg_dns_buf(a, 0, &e, buf) == VIGIL_OK && e.ts == buf && !memcmp(buf, want, sizeof buf));
+    fx_free(&fx);
+}
+
+/* hunt.c's reading threads: partial aggregates (records only queued)
+ * merged into one shared aggregate, in any order, equal one aggregate. */
+TEST(agg_partials_merged_equal_one)
+{
+    fixture one, shared, p1, p2;
+    fx_init(&one);
+    fx_init(&shared);
+    fx_init(&p1);
+    fx_init(&p2);
+    vigil__agg_set_partial(p1.agg, 1);
+    vigil__agg_set_partial(p2.agg, 1);
+    int ok = 1;
+    workload(&one.agg, 1, &ok);
+    vigil__agg *two[2] = { p1.agg, p2.agg };
+    workload(two, 2, &ok);
+    CHECK(ok);
+    CHECK(vigil__agg_merge(shared.agg, p2.agg) == VIGIL_OK);
+    CHECK(vigil__agg_merge(shared.agg, p1.agg) == VIGIL_OK);
+    /* A partial is reusable once merged. */
+    vigil_record r = conn_rec(90000, "10.0.0.1", "198.51.100.1", 443, VIGIL_PROTO_TCP, 1, 1, VIGIL_CS_SF);
+    add(p1.agg, r);
+    add(one.agg, r);
+    CHECK(vigil__agg_merge(shared.agg, p1.agg) == VIGIL_OK);
+    CHECK(vigil__agg_sort_part(shared.agg, 1, 2) == VIGIL_OK);
+    CHECK(vigil__agg_sort_part(shared.agg, 0, 2) == VIGIL_OK);
+    CHECK(vigil__agg_sort_part(shared.agg, 2, 2) == VIGIL_EINVAL);
+    CHECK(vigil__agg_finish(one.agg) == VIGIL_OK);
+    CHECK(vigil__agg_finish(shared.agg) == VIGIL_OK);
+    vigil__agg *x = one.agg, *y = shared.agg;
+    CHECK_EQ_U(vigil__agg_pair_count(x), vigil__agg_pair_count(y));
+    for (size_t i = 0; i < vigil__agg_pair_count(x); i++) {
+        vigil__pair_view p, q;
+        CHECK(vigil__agg_pair(x, i, &p) == VIGIL_OK && vigil__agg_pair(y, i, &q) == VIGIL_OK);
+        CHECK(same_pair_view(&p, &q) && !memcmp(p.pts, q.pts, p.n * sizeof *p.pts));
+    }
+    CHECK_EQ_U(vigil__agg_group_count(x), vigil__agg_group_count(y));
+    CHECK_EQ_U(vigil__agg_dns_count(x), vigil__agg_dns_count(y));
+    for (size_t i = 0; i < vigil__agg_dns_count(x); i++) {
+        vigil__dns_view p, q;
+        CHECK(vigil__agg_dns(x, i, &p) == VIGIL_OK && vigil__agg_dns(y, i, &q) == VIGIL_OK);
+        CHECK(p.queries == q.queries && p.unique_names == q.unique_names && p.nxdomain == q.nxdomain &&
+              p.nts == q.nts && !memcmp(p.ts, q.ts, p.nts * sizeof *p.ts));
+    }
+    CHECK_EQ_U(vigil__agg_nx_count(x), vigil__agg_nx_count(y));
+    CHECK_EQ_U(vigil__agg_host_count(x), vigil__agg_host_count(y));
+    vigil__agg_counts cx, cy;
+    vigil__agg_counts_get(x, &cx);
+    vigil__agg_counts_get(y, &cy);
+    CHECK(cx.conns == cy.conns && cx.kept == cy.kept && cx.first_ts == cy.first_ts);
+    fx_free(&one);
+    fx_free(&shared);
+    fx_free(&p1);
+    fx_free(&p2);
+}
+
 /* ---- allocation failure ---------------------------------------------------------- */
 
 typedef struct fail_alloc {
@@ -568,12 +751,13 @@ static void fa_free(void *u, void *p)
     free(p);
 }
 
-/* new x2, workload, sort, merge, finish, every view. */
+/* new x2 (one a partial), workload, sort, merge, finish, every view. */
 static vigil_status alloc_workload(const vigil_allocator *al, const vigil_netset *nets)
 {
     vigil__agg *x = NULL, *y = NULL;
     vigil_status rc = vigil__agg_new(&x, nets, al);
     if (rc == VIGIL_OK) rc = vigil__agg_new(&y, nets, al);
+    vigil__agg_set_partial(y, 1); /* its records reach x through the merge */
     if (rc == VIGIL_OK) {
         int ok = 1;
         vigil__agg *two[2] = { x, y };
