@@ -12,10 +12,7 @@
 #include "internal.h"
 #include <vigil/finding.h>
 
-/* Writes s (NUL-terminated, at most `max` bytes) as a JSON string: quotes,
- * backslashes and control characters escaped; bytes >= 0x80 that do not
- * form valid UTF-8 become U+FFFD, so the line is always valid JSON. */
-static void json_str(FILE *out, const char *s, size_t max)
+void vigil_json_write_str(FILE *out, const char *s, size_t max)
 {
     fputc('"', out);
     size_t n = strnlen(s, max);
@@ -102,10 +99,10 @@ vigil_status vigil_finding_write_jsonl(FILE *out, const vigil_finding *f)
     uint32_t nr = f->nreasons < VIGIL_FINDING_REASONS ? f->nreasons : VIGIL_FINDING_REASONS;
     for (uint32_t i = 0; i < nr; i++) {
         if (i) fputc(',', out);
-        json_str(out, f->reasons[i], VIGIL_FINDING_REASON_LEN);
+        vigil_json_write_str(out, f->reasons[i], VIGIL_FINDING_REASON_LEN);
     }
     fputs("],\"dst_name\":", out);
-    if (f->dst_name[0]) json_str(out, f->dst_name, VIGIL_FINDING_NAME_LEN);
+    if (f->dst_name[0]) vigil_json_write_str(out, f->dst_name, VIGIL_FINDING_NAME_LEN);
     else fputs("null", out);
     fprintf(out, ",\"dst_count\":%u,\"jitter\":", (unsigned)f->dst_count);
     json_num(out, f->jitter, 3);
@@ -116,19 +113,19 @@ vigil_status vigil_finding_write_jsonl(FILE *out, const vigil_finding *f)
             (unsigned)f->days_present);
     /* Destination intelligence (issue 6): null when unknown. */
     fputs(",\"dst_country\":", out);
-    if (f->dst_country[0]) json_str(out, f->dst_country, sizeof f->dst_country - 1);
+    if (f->dst_country[0]) vigil_json_write_str(out, f->dst_country, sizeof f->dst_country - 1);
     else fputs("null", out);
     if (f->dst_asn) fprintf(out, ",\"dst_asn\":%u", (unsigned)f->dst_asn);
     else fputs(",\"dst_asn\":null", out);
     fputs(",\"dst_org\":", out);
-    if (f->dst_org[0]) json_str(out, f->dst_org, VIGIL_FINDING_ORG_LEN);
+    if (f->dst_org[0]) vigil_json_write_str(out, f->dst_org, VIGIL_FINDING_ORG_LEN);
     else fputs("null", out);
     fputs(",\"dst_names\":[", out);
     uint32_t nn = f->ndst_names < VIGIL_FINDING_NAMES ? f->ndst_names : VIGIL_FINDING_NAMES;
     for (uint32_t i = 0, k = 0; i < nn; i++) {
         if (!f->dst_names[i][0]) continue;
         if (k++) fputc(',', out);
-        json_str(out, f->dst_names[i], VIGIL_FINDING_NAME_LEN);
+        vigil_json_write_str(out, f->dst_names[i], VIGIL_FINDING_NAME_LEN);
     }
     fputc(']', out);
     if (f->prevalence_hist) fprintf(out, ",\"prevalence_hist\":%u", (unsigned)f->prevalence_hist);

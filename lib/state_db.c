@@ -439,18 +439,41 @@ vigil_status vigil__state_batch_paths(vigil_state *s, int64_t batch, char ***pat
     return vs;
 }
 
-vigil_status vigil__state_drop_batch(vigil_state *s, int64_t batch)
+/* Runs `fmt` (one %lld: the batch) when deleting a batch. */
+static vigil_status exec_fmt_batch(vigil_state *s, const char *fmt, int64_t batch)
 {
-    static const char *const tables[] = { "file", "day_counts", "addr_day", "pair_day", "hint_day",
-                                          "dns_day", "nx_day", "answer_day", "batch" };
-    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = %lld", tables[i],
-                 strcmp(tables[i], "batch") == 0 ? "id" : "batch", (long long)batch);
-        vigil_status st = exec(s, sql, "replacing an ingested batch");
+    char sql[96];
+    snprintf(sql, sizeof sql, fmt, (long long)batch);
+    return exec(s, sql, "replacing an ingested batch");
+}
+
+/* The tables with one row per (batch, day, ...): what a batch adds and
+ * what retention prunes (one list, so a new table cannot be missed by
+ * either). */
+static const char *const DAY_TABLES[] = { "day_counts", "addr_day", "pair_day", "hint_day",
+                                          "dns_day", "nx_day", "answer_day" };
+#define NDAY_TABLES (sizeof DAY_TABLES / sizeof *DAY_TABLES)
+
+/* DELETE FROM each per-day table WHERE `cond`. */
+static vigil_status delete_days(vigil_state *s, const char *cond, const char *what)
+{
+    for (size_t i = 0; i < NDAY_TABLES; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s", DAY_TABLES[i], cond);
+        vigil_status st = exec(s, sql, what);
         if (st != VIGIL_OK) return st;
     }
     return VIGIL_OK;
+}
+
+vigil_status vigil__state_drop_batch(vigil_state *s, int64_t batch)
+{
+    char cond[64];
+    snprintf(cond, sizeof cond, "batch = %lld", (long long)batch);
+    vigil_status st = exec_fmt_batch(s, "DELETE FROM file WHERE batch = %lld", batch);
+    if (st == VIGIL_OK) st = delete_days(s, cond, "replacing an ingested batch");
+    if (st == VIGIL_OK) st = exec_fmt_batch(s, "DELETE FROM batch WHERE id = %lld", batch);
+    return st;
 }
 
 vigil_status vigil__state_new_batch(vigil_state *s, double started, int64_t *batch)
@@ -495,15 +518,9 @@ vigil_status vigil__state_prune(vigil_state *s, int keep_days)
     int64_t last = 0;
     vigil_status st = query_int(s, "SELECT max(day) FROM day_counts", INT64_MIN, &last);
     if (st != VIGIL_OK || last == INT64_MIN) return st;
-    int64_t cut = last - keep_days + 1;
-    static const char *const tables[] = { "day_counts", "addr_day", "pair_day", "hint_day",
-                                          "dns_day", "nx_day", "answer_day" };
-    for (size_t i = 0; i < sizeof tables / sizeof *tables && st == VIGIL_OK; i++) {
-        char sql[96];
-        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE day < %lld", tables[i], (long long)cut);
-        st = exec(s, sql, "pruning old days");
-    }
-    return st;
+    char cond[64];
+    snprintf(cond, sizeof cond, "day < %lld", (long long)(last - keep_days + 1));
+    return delete_days(s, cond, "pruning old days");
 }
 
 /* ---- findings: new or ongoing ------------------------------------------------ */

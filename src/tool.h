@@ -23,6 +23,8 @@ int tool_mkdir_parent(const char *path);
  * else the library's search path, then data/geo beside the binary's
  * checkout; one note through diag when none has it. */
 vigil_geo *tool_geo_open(const char *dir, vigil_diag_fn diag, void *user);
+/* "YYYY-MM-DD HH:MM:SS" (UTC) of epoch seconds ts; "-" when negative. */
+void tool_fmt_time(double ts, char *buf, size_t cap);
 
 /* How diagnostics are shown on stderr: the first `full_per_reason` skips of
  * each reason in full (file:line: reason: detail), the rest only counted

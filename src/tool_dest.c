@@ -34,15 +34,11 @@ static void dest_usage(FILE *f)
             "             skipped, 1 a path or the state unreadable, 2 usage error\n");
 }
 
+/* "-" for an unknown (0) time, else tool_fmt_time. */
 static void fmt_time(double ts, char *buf, size_t cap)
 {
-    time_t t = (time_t)ts;
-    struct tm tm;
-    if (ts <= 0 || !gmtime_r(&t, &tm)) {
-        snprintf(buf, cap, "-");
-        return;
-    }
-    strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+    if (ts <= 0) snprintf(buf, cap, "-");
+    else tool_fmt_time(ts, buf, cap);
 }
 
 static void fmt_day(int64_t day, char *buf, size_t cap)
@@ -64,19 +60,6 @@ static void fmt_bytes(uint64_t b, char *buf, size_t cap)
     }
     if (u == 0) snprintf(buf, cap, "%llu B", (unsigned long long)b);
     else snprintf(buf, cap, "%.1f %s", v, unit[u]);
-}
-
-/* A JSON string (quotes, backslashes and control bytes escaped). */
-static void json_str(FILE *o, const char *s)
-{
-    fputc('"', o);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(o, "\\%c", c);
-        else if (c < 0x20) fprintf(o, "\\u%04x", c);
-        else fputc(c, o);
-    }
-    fputc('"', o);
 }
 
 static void print_table(FILE *o, const vigil_dest_report *r, const vigil_geo_info *g, const char *source)
@@ -118,8 +101,8 @@ static void print_table(FILE *o, const vigil_dest_report *r, const vigil_geo_inf
             fmt_time(d->first_ts, s1, sizeof s1);
             fmt_time(d->last_ts, s2, sizeof s2);
             fprintf(o, "  %-10s  %-15s  %-11s %8llu %10s %10s  %.5s-%.5s\n", day,
-                    vigil_addr_format(&d->host, h), port, (unsigned long long)d->conns, bo, bi, s1 + 11,
-                    s2 + 11);
+                    vigil_addr_format(&d->host, h), port, (unsigned long long)d->conns, bo, bi,
+                    strlen(s1) > 11 ? s1 + 11 : "-", strlen(s2) > 11 ? s2 + 11 : "-");
         }
     }
     fputc('\n', o);
@@ -129,11 +112,11 @@ static void print_json(FILE *o, const vigil_dest_report *r, const vigil_geo_info
 {
     char a[VIGIL_ADDR_STRLEN];
     fprintf(o, "{\"addr\":\"%s\",\"source\":\"%s\",\"country\":", vigil_addr_format(&r->addr, a), source);
-    if (g->country[0]) json_str(o, g->country);
+    if (g->country[0]) vigil_json_write_str(o, g->country, SIZE_MAX);
     else fputs("null", o);
     if (g->asn) {
         fprintf(o, ",\"asn\":%u,\"org\":", g->asn);
-        json_str(o, g->org ? g->org : "");
+        vigil_json_write_str(o, g->org ? g->org : "", SIZE_MAX);
     } else {
         fputs(",\"asn\":null,\"org\":null", o);
     }
@@ -143,7 +126,7 @@ static void print_json(FILE *o, const vigil_dest_report *r, const vigil_geo_info
     for (size_t i = 0; i < r->nnames; i++) {
         const vigil_dest_name *n = &r->names[i];
         fputs(i ? ",{\"name\":" : "{\"name\":", o);
-        json_str(o, n->name);
+        vigil_json_write_str(o, n->name, SIZE_MAX);
         fprintf(o, ",\"source\":\"%s\",\"host\":", n->source);
         if (memcmp(&n->host, &zero, sizeof zero) != 0) fprintf(o, "\"%s\"", vigil_addr_format(&n->host, a));
         else fputs("null", o);

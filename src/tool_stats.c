@@ -22,15 +22,6 @@ static void stats_usage(FILE *f)
             "  -h, --help                this help\n");
 }
 
-static void fmt_time(double ts, char *buf, size_t cap)
-{
-    if (ts < 0) { snprintf(buf, cap, "-"); return; }
-    time_t t = (time_t)ts;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) { snprintf(buf, cap, "%.6f", ts); return; }
-    strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static void print_table(const vigil_stats *s, const tool_diag *d)
 {
     size_t n = vigil_stats_log_count(s);
@@ -40,8 +31,8 @@ static void print_table(const vigil_stats *s, const tool_diag *d)
         vigil_log_summary l;
         if (vigil_stats_log(s, i, &l) != VIGIL_OK) continue;
         char a[32], b[32];
-        fmt_time(l.records ? l.first_ts : -1, a, sizeof a);
-        fmt_time(l.records ? l.last_ts : -1, b, sizeof b);
+        tool_fmt_time(l.records ? l.first_ts : -1, a, sizeof a);
+        tool_fmt_time(l.records ? l.last_ts : -1, b, sizeof b);
         printf("%-10s %12llu %9llu  %-19s  %-19s  %9llu %9llu\n", l.name,
                (unsigned long long)l.records, (unsigned long long)l.skipped, a, b,
                (unsigned long long)l.internal_addrs, (unsigned long long)l.external_addrs);

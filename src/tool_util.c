@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "tool.h"
 
 int tool_mkdir_parent(const char *path)
@@ -63,4 +64,13 @@ vigil_geo *tool_geo_open(const char *dir, vigil_diag_fn diag, void *user)
     }
     vigil_geo_open(&g, NULL, NULL, diag, user); /* says once that it is off */
     return g;
+}
+
+void tool_fmt_time(double ts, char *buf, size_t cap)
+{
+    if (ts < 0) { snprintf(buf, cap, "-"); return; }
+    time_t t = (time_t)ts;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) { snprintf(buf, cap, "%.6f", ts); return; }
+    strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
 }

@@ -106,6 +106,12 @@ void vigil_findings_sort(vigil_findings *fs);
 /* Frees the array (the struct itself is the caller's); NULL is a no-op. */
 void vigil_findings_free(vigil_findings *fs);
 
+/* Writes s (NUL-terminated, at most `max` bytes) as a JSON string: quotes,
+ * backslashes and control characters escaped; bytes >= 0x80 that do not
+ * form valid UTF-8 become U+FFFD, so the output is always valid JSON.  The
+ * JSON Lines sink's string writer, for other JSON the CLI prints. */
+void vigil_json_write_str(FILE *out, const char *s, size_t max);
+
 /* Sinks: they print, never compute.  One finding per line / row. */
 vigil_status vigil_finding_write_jsonl(FILE *out, const vigil_finding *f);
 vigil_status vigil_finding_write_csv_header(FILE *out);
