@@ -150,6 +150,14 @@ vigil_status vigil__detect_strobe(const vigil__pair_view *p, const vigil__detect
                                   vigil_findings *out);
 vigil_status vigil__detect_rare(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
                                 vigil_findings *out);
+/* Whether the detector could emit anything for the view, judged on the
+ * view's head alone (vigil__agg_pair_head: no points): 0 means it would
+ * not, so the points need not be decoded.  Each detector starts with the
+ * same test. */
+int vigil__detect_beacon_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg);
+int vigil__detect_longconn_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg);
+int vigil__detect_strobe_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg);
+int vigil__detect_rare_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg);
 vigil_status vigil__detect_exfil(const vigil__host_view *h, const vigil__peer_view *peers,
                                  const vigil__detect_cfg *cfg, vigil_findings *out);
 vigil_status vigil__detect_dns(const vigil__dns_view *d, const vigil__detect_cfg *cfg,
@@ -246,6 +254,12 @@ vigil_status vigil__agg_pair_buf(const vigil__agg *a, size_t i, vigil__pair_view
  * caller's two buffers of vigil__agg_group_max_points(a) entries each (pts
  * points into buf), for detection on several threads. */
 size_t vigil__agg_group_count(const vigil__agg *a);
+/* The same views without points (pts NULL, n the point count; first_ts,
+ * last_ts, days and hours present 0: each would cost a cache miss or a
+ * decoding pass): what a detector may decide on before any decoding
+ * (vigil__detect_*_applies). */
+vigil_status vigil__agg_pair_head(const vigil__agg *a, size_t i, vigil__pair_view *out);
+vigil_status vigil__agg_group_head(const vigil__agg *a, size_t i, vigil__pair_view *out);
 vigil_status vigil__agg_group(const vigil__agg *a, size_t i, vigil__pair_view *out);
 size_t vigil__agg_group_max_points(const vigil__agg *a);
 vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_view *out,

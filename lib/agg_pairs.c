@@ -1466,11 +1466,9 @@ vigil_status vigil__agg_pair(const vigil__agg *a, size_t i, vigil__pair_view *ou
 
 size_t vigil__agg_pair_max_points(const vigil__agg *a) { return a ? a->max_pts : 0; }
 
-vigil_status vigil__agg_pair_buf(const vigil__agg *a, size_t i, vigil__pair_view *out,
-                                 vigil__conn_point *buf)
+vigil_status vigil__agg_pair_head(const vigil__agg *a, size_t i, vigil__pair_view *out)
 {
     if (!a || !out || !a->finished || i >= a->npairs) return VIGIL_EINVAL;
-    if (!buf && a->pairs[a->order[i]].n) return VIGIL_EINVAL;
     const vigil__ag_pair *p = &a->pairs[a->order[i]];
     const vigil__ag_addr *d = &a->addrs[p->dst];
     memset(out, 0, sizeof *out);
@@ -1480,9 +1478,7 @@ vigil_status vigil__agg_pair_buf(const vigil__agg *a, size_t i, vigil__pair_view
     out->dst_count = 1;
     out->dport = p->dport;
     out->proto = p->proto;
-    out->pts = buf;
-    out->n = vigil__pair_decode(p, buf);
-    vigil__pair_span(p, &out->first_ts, &out->last_ts);
+    out->n = p->n;
     out->dur_sum = p->dur_sum;
     out->dur_max = p->dur_max;
     out->open_dur = p->open_dur;
@@ -1493,8 +1489,21 @@ vigil_status vigil__agg_pair_buf(const vigil__agg *a, size_t i, vigil__pair_view
     out->n_ok = p->n_ok;
     out->prevalence = d->prevalence;
     out->dst_first_seen = d->first_seen;
-    count_days_hours(buf, out->n, &out->days_present, &out->hours_present);
     fill_common(a, out);
+    return VIGIL_OK;
+}
+
+vigil_status vigil__agg_pair_buf(const vigil__agg *a, size_t i, vigil__pair_view *out,
+                                 vigil__conn_point *buf)
+{
+    vigil_status rc = vigil__agg_pair_head(a, i, out);
+    if (rc != VIGIL_OK) return rc;
+    if (!buf && out->n) return VIGIL_EINVAL;
+    const vigil__ag_pair *p = &a->pairs[a->order[i]];
+    vigil__pair_span(p, &out->first_ts, &out->last_ts);
+    out->pts = buf;
+    out->n = vigil__pair_decode(p, buf);
+    count_days_hours(buf, out->n, &out->days_present, &out->hours_present);
     return VIGIL_OK;
 }
 
@@ -1502,10 +1511,9 @@ size_t vigil__agg_group_count(const vigil__agg *a) { return a && a->finished ? a
 
 size_t vigil__agg_group_max_points(const vigil__agg *a) { return a ? a->gcap : 0; }
 
-vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_view *out,
-                                  vigil__conn_point *buf, vigil__conn_point *tmp)
+vigil_status vigil__agg_group_head(const vigil__agg *a, size_t i, vigil__pair_view *out)
 {
-    if (!a || !out || !a->finished || i >= a->ngroups || !buf || !tmp) return VIGIL_EINVAL;
+    if (!a || !out || !a->finished || i >= a->ngroups) return VIGIL_EINVAL;
     const vigil__ag_group *g = &a->groups[i];
     const vigil__ag_pair *top = &a->pairs[g->top];
     memset(out, 0, sizeof *out);
@@ -1517,12 +1525,10 @@ vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_vie
     out->proto = top->proto;
     out->is_group = 1;
     out->prevalence = g->prevalence;
-    /* Members are sorted: concatenate, then merge neighbouring runs. */
-    size_t n = 0;
-    int first = 1;
+    int seen = 0;
     for (uint32_t m = 0; m < g->count; m++) {
         const vigil__ag_pair *p = &a->pairs[a->group_members[g->first + m]];
-        n += vigil__pair_decode(p, buf + n);
+        out->n += p->n;
         out->dur_sum += p->dur_sum;
         if (p->dur_max > out->dur_max) out->dur_max = p->dur_max;
         out->open_dur += p->open_dur;
@@ -1531,8 +1537,29 @@ vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_vie
         out->n_rej += p->n_rej;
         out->n_s0 += p->n_s0;
         out->n_ok += p->n_ok;
+        /* As the members' spans were: from the first member with
+         * points on, the earliest first_seen of any member before. */
         const vigil__ag_addr *d = &a->addrs[p->dst];
-        if (first || d->first_seen < out->dst_first_seen) out->dst_first_seen = d->first_seen;
+        if (!seen || d->first_seen < out->dst_first_seen) out->dst_first_seen = d->first_seen;
+        if (p->n) seen = 1;
+    }
+    fill_common(a, out);
+    return VIGIL_OK;
+}
+
+vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_view *out,
+                                  vigil__conn_point *buf, vigil__conn_point *tmp)
+{
+    if (!buf || !tmp) return VIGIL_EINVAL;
+    vigil_status rc = vigil__agg_group_head(a, i, out);
+    if (rc != VIGIL_OK) return rc;
+    const vigil__ag_group *g = &a->groups[i];
+    /* Members are sorted: concatenate, then merge neighbouring runs. */
+    size_t n = 0;
+    int first = 1;
+    for (uint32_t m = 0; m < g->count; m++) {
+        const vigil__ag_pair *p = &a->pairs[a->group_members[g->first + m]];
+        n += vigil__pair_decode(p, buf + n);
         if (p->n) {
             double f, l;
             vigil__pair_span(p, &f, &l);
@@ -1545,7 +1572,6 @@ vigil_status vigil__agg_group_buf(const vigil__agg *a, size_t i, vigil__pair_vie
     out->pts = buf;
     out->n = n;
     count_days_hours(buf, n, &out->days_present, &out->hours_present);
-    fill_common(a, out);
     return VIGIL_OK;
 }
 

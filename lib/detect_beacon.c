@@ -368,13 +368,74 @@ static void judge_schedule(const double *ts, size_t m, const cadence *c, const d
     }
 }
 
+/* Rarity: prevalence among internal hosts, and first contact.  It is the
+ * evidence that separates C2 from vendor telemetry, and its weight grows
+ * with the population: "1 of 480" says much, "1 of 12" little, "1 of 1"
+ * nothing.  From the view's head alone. */
+typedef struct rarity {
+    int prev_known;            /* prevalence says something */
+    double pop_w;              /* weight of the population size */
+    double prev_frac;          /* prevalence / internal hosts */
+    double rar;                /* how rare, [0,1] */
+    double m_prev;             /* popular-destination discount */
+    int is_new;                /* first contacted a day or more in */
+    double new_after;          /* seconds into the data of first contact */
+    double m_rare;             /* rarity factor */
+} rarity;
+
+static void judge_rarity(const vigil__pair_view *p, rarity *r)
+{
+    memset(r, 0, sizeof *r);
+    r->m_prev = 1;
+    r->prev_known = p->internal_hosts > 1 && p->prevalence > 0;
+    if (r->prev_known) {
+        r->pop_w = vigil__squash(log10((double)p->internal_hosts), log10(30.0), 0.15);
+        r->prev_frac = (double)p->prevalence / (double)p->internal_hosts;
+        double eff = p->prevalence <= 3 ? 0 : r->prev_frac;
+        r->rar = p->prevalence == 1 ? 1 : 1 - vigil__squash(eff, 0.03, 0.01);
+        r->m_prev = 1 - 0.65 * r->pop_w * vigil__squash(eff, 0.08, 0.025);
+    }
+    if (p->input_last_ts - p->input_first_ts >= 2 * DAY && p->dst_first_seen > 0) {
+        r->new_after = p->dst_first_seen - p->input_first_ts;
+        r->is_new = r->new_after >= DAY;
+    }
+    r->m_rare = 0.65 + 0.35 * clamp01(r->pop_w * r->rar + (r->is_new ? 0.15 : 0));
+}
+
+/* The most core (level x significance) any method can reach on m
+ * timestamps: level <= 1, and significance grows with the z of the method
+ * (spread, comb or cycles), largest at zero spread on all m - 1
+ * intervals.  With a slack for rounding. */
+static double core_bound(size_t m)
+{
+    if (m < 2) return 0;
+    double z_max = sqrt((double)(m - 1)) *
+                   fmax(RANDOM_SPREAD / RANDOM_SPREAD_SE, RANDOM_COMB / RANDOM_COMB_SE);
+    return signif_of(z_max * (1 + 1e-9) + 1e-9);
+}
+
+/* Branch and bound, step one: the score is core x persistence x sizes x
+ * rarity x traps, every factor but core and rarity at most 1.  When even
+ * core_bound(n) x rarity is below min_score nothing can be reported (most
+ * pairs: few connections, or a destination many hosts use), and neither
+ * the points nor the burst-gap ladder are needed. */
+int vigil__detect_beacon_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg)
+{
+    double min_score = cfg ? cfg->min_score : 0.05;
+    size_t min_conns = cfg && cfg->min_conns > MIN_BEATS ? cfg->min_conns : MIN_BEATS;
+    if (p->n < min_conns) return 0;
+    rarity r;
+    judge_rarity(p, &r);
+    return core_bound(p->n) * r.m_rare * r.m_prev >= min_score * (1 - 1e-9);
+}
+
 vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
                                   vigil_findings *out)
 {
     if (!p || !out) return VIGIL_EINVAL;
     double min_score = cfg ? cfg->min_score : 0.05;
     size_t min_conns = cfg && cfg->min_conns > MIN_BEATS ? cfg->min_conns : MIN_BEATS;
-    if (!p->pts || p->n < min_conns) return VIGIL_OK;
+    if (!p->pts || p->n < min_conns || !vigil__detect_beacon_applies(p, cfg)) return VIGIL_OK;
     if (p->n > SIZE_MAX / (3 * sizeof(double))) return VIGIL_ENOMEM;
 
     const vigil_allocator *al = vigil_allocator_default();
@@ -395,6 +456,36 @@ vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect
     }
     if (m < MIN_BEATS) goto out;
     if (!sorted) qsort(ts, m, sizeof *ts, cmp_double);
+
+    /* 5b. Request sizes (originator payload per connection). */
+    for (size_t i = 0; i < p->n; i++) tmp[i] = (double)p->pts[i].orig_bytes;
+    double size_med = vigil__median(tmp, p->n);
+    double size_mad = vigil__mad(tmp, p->n, size_med);
+    double size_rel = size_med > 0 ? size_mad / size_med : (size_mad > 0 ? 1 : 0);
+    int no_payload = size_med == 0 && size_mad == 0;
+    double size_reg = 1 - vigil__squash(size_rel, 0.35, 0.08);
+    double size_small = 1 - vigil__squash(log10(size_med + 1), log10(20000.0), 0.3);
+    double size_score = no_payload ? 0.5 : 0.6 * size_reg + 0.4 * size_small;
+    double f_size = 0.8 + 0.2 * size_score;
+
+    /* 5c. Rarity. */
+    rarity rr;
+    judge_rarity(p, &rr);
+    double rar = rr.rar, m_prev = rr.m_prev, pop_w = rr.pop_w, new_after = rr.new_after;
+    double m_rare = rr.m_rare;
+    int prev_known = rr.prev_known, is_new = rr.is_new;
+
+    /* 6c. Bulk transfers: C2 calls home with small requests; a periodic
+     * job that moves megabytes each time (backups, sync) is data
+     * movement, the exfil and long_conn detectors' business. */
+    double m_bulk = 1 - 0.7 * vigil__squash(log10(size_med + 1), log10(5e6), 0.25);
+
+    /* Branch and bound, step two: with the request sizes known as well
+     * (the cadence cannot change them), the pair may still be hopeless;
+     * then the burst-gap ladder, most of this detector's cost, is skipped.
+     * Floating-point products are monotonic, so the bound never falls
+     * below the score it stands for. */
+    if (core_bound(m) * f_size * m_rare * m_prev * m_bulk < min_score) goto out;
 
     /* 2-3. The burst gap whose beats are most regular.  A wider gap must
      * improve the spread clearly to win; a gap that merges no more
@@ -463,37 +554,6 @@ vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect
     pers_frac = expected > 0 ? clamp01(present / expected) : 1;
     double pers = vigil__squash(pers_frac, 0.5, 0.1);
 
-    /* 5b. Request sizes (originator payload per connection). */
-    for (size_t i = 0; i < p->n; i++) tmp[i] = (double)p->pts[i].orig_bytes;
-    double size_med = vigil__median(tmp, p->n);
-    double size_mad = vigil__mad(tmp, p->n, size_med);
-    double size_rel = size_med > 0 ? size_mad / size_med : (size_mad > 0 ? 1 : 0);
-    int no_payload = size_med == 0 && size_mad == 0;
-    double size_reg = 1 - vigil__squash(size_rel, 0.35, 0.08);
-    double size_small = 1 - vigil__squash(log10(size_med + 1), log10(20000.0), 0.3);
-    double size_score = no_payload ? 0.5 : 0.6 * size_reg + 0.4 * size_small;
-
-    /* 5c. Rarity: prevalence among internal hosts, and first contact.  It
-     * is the evidence that separates C2 from vendor telemetry, and its
-     * weight grows with the population: "1 of 480" says much, "1 of 12"
-     * little, "1 of 1" nothing. */
-    double rar = 0, prev_frac = 0, m_prev = 1, pop_w = 0;
-    int prev_known = p->internal_hosts > 1 && p->prevalence > 0;
-    if (prev_known) {
-        pop_w = vigil__squash(log10((double)p->internal_hosts), log10(30.0), 0.15);
-        prev_frac = (double)p->prevalence / (double)p->internal_hosts;
-        double eff = p->prevalence <= 3 ? 0 : prev_frac;
-        rar = p->prevalence == 1 ? 1 : 1 - vigil__squash(eff, 0.03, 0.01);
-        m_prev = 1 - 0.65 * pop_w * vigil__squash(eff, 0.08, 0.025);
-    }
-    int is_new = 0;
-    double new_after = 0;
-    if (p->input_last_ts - p->input_first_ts >= 2 * DAY && p->dst_first_seen > 0) {
-        new_after = p->dst_first_seen - p->input_first_ts;
-        is_new = new_after >= DAY;
-    }
-    double m_rare = 0.65 + 0.35 * clamp01(pop_w * rar + (is_new ? 0.15 : 0));
-
     /* 6a. Long-poll / websocket: the sessions cover the time between beats
      * (each beat is a reconnect after the previous session closed). */
     double cover = best.active_time + period > 0 ? p->dur_sum / (best.active_time + period) : 0;
@@ -506,10 +566,6 @@ vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect
     double failed = (double)(p->n_rej + p->n_s0) / (double)p->n;
     int storm = (refused >= 0.5 && period < 10) || (failed >= 0.8 && period < 5);
 
-    /* 6c. Bulk transfers: C2 calls home with small requests; a periodic
-     * job that moves megabytes each time (backups, sync) is data
-     * movement, the exfil and long_conn detectors' business. */
-    double m_bulk = 1 - 0.7 * vigil__squash(log10(size_med + 1), log10(5e6), 0.25);
     /* 6d. Once a day: the rhythm of scheduled jobs (backups, licence and
      * update checks).  Implants that call home less often than every few
      * hours exist, but one beat a day is weak evidence on its own. */
@@ -518,7 +574,6 @@ vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect
     /* Score. */
     double core = reg.level * reg.signif;
     double f_pers = 0.4 + 0.6 * pers;
-    double f_size = 0.8 + 0.2 * size_score;
     double score = core * f_pers * f_size * m_rare * m_prev * m_lp * m_bulk * m_daily;
     if (storm && score > 0.15) score = 0.15;
     score = clamp01(score);

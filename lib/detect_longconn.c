@@ -177,13 +177,24 @@ static heartbeat find_heartbeat(const vigil__pair_view *p)
     return h;
 }
 
+int vigil__detect_longconn_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg)
+{
+    (void)cfg;
+    if (p->is_group && p->dst_count <= 1) return 0; /* the plain pair again */
+    double total = isfinite(p->dur_sum) && p->dur_sum > 0 ? p->dur_sum : 0;
+    double longest = isfinite(p->dur_max) && p->dur_max > 0 ? p->dur_max : 0;
+    if (longest > total) total = longest;
+    total = fmin(total, 3.2e9);
+    longest = fmin(longest, total);
+    return longest >= MIN_LONGEST && total >= MIN_TOTAL;
+}
+
 vigil_status vigil__detect_longconn(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
                                     vigil_findings *out)
 {
     if (!p || !out) return VIGIL_EINVAL;
     double min_score = cfg ? cfg->min_score : 0.05;
-    /* A name group of one address is the plain pair again. */
-    if (p->is_group && p->dst_count <= 1) return VIGIL_OK;
+    if (!vigil__detect_longconn_applies(p, cfg)) return VIGIL_OK;
     double total = isfinite(p->dur_sum) && p->dur_sum > 0 ? p->dur_sum : 0;
     double longest = isfinite(p->dur_max) && p->dur_max > 0 ? p->dur_max : 0;
     double open = isfinite(p->open_dur) && p->open_dur > 0 ? p->open_dur : 0;

@@ -33,17 +33,25 @@ static double clampd(double x, double lo, double hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
+int vigil__detect_rare_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg)
+{
+    (void)cfg;
+    if (p->is_group && p->dst_count <= 1) return 0; /* the plain pair again */
+    if (p->n < MIN_CONNS) return 0;
+    uint32_t hosts = p->internal_hosts, prev = p->prevalence ? p->prevalence : 1;
+    int few = hosts < FEW_HOSTS;
+    /* Popular destinations are not rare: no finding at all. */
+    return few || prev <= 2 || (double)prev <= RARE_FRAC * hosts;
+}
+
 vigil_status vigil__detect_rare(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
                                 vigil_findings *out)
 {
     if (!p || !out) return VIGIL_EINVAL;
     double min_score = cfg ? cfg->min_score : 0.05;
-    if (p->is_group && p->dst_count <= 1) return VIGIL_OK;
-    if (p->n < MIN_CONNS || p->hours_present < MIN_HOURS) return VIGIL_OK;
+    if (!vigil__detect_rare_applies(p, cfg) || p->hours_present < MIN_HOURS) return VIGIL_OK;
     uint32_t hosts = p->internal_hosts, prev = p->prevalence ? p->prevalence : 1;
     int few = hosts < FEW_HOSTS;
-    /* Popular destinations are not rare: no finding at all. */
-    if (!few && prev > 2 && (double)prev > RARE_FRAC * hosts) return VIGIL_OK;
 
     vigil_finding f;
     vigil__finding_from_pair(&f, VIGIL_FIND_RARE_DEST, p);

@@ -99,13 +99,19 @@ static double prevalence_term(const vigil__pair_view *p, vigil_finding *f, int s
     return 0;
 }
 
+int vigil__detect_strobe_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg)
+{
+    (void)cfg;
+    if (p->is_group && p->dst_count <= 1) return 0; /* the plain pair again */
+    return p->n >= MIN_CONNS;
+}
+
 vigil_status vigil__detect_strobe(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
                                   vigil_findings *out)
 {
     if (!p || !out) return VIGIL_EINVAL;
     double min_score = cfg ? cfg->min_score : 0.05;
-    if (p->is_group && p->dst_count <= 1) return VIGIL_OK;
-    if (p->n < MIN_CONNS) return VIGIL_OK;
+    if (!vigil__detect_strobe_applies(p, cfg)) return VIGIL_OK;
 
     double n = (double)p->n;
     double span = p->last_ts - p->first_ts;

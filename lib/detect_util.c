@@ -39,7 +39,18 @@ static void select_kth(double *a, size_t n, size_t k)
     int budget = 16;
     for (size_t m = n; m > 1; m >>= 1) budget += 2;
     while (hi > lo) {
-        if (hi - lo < 16 || --budget < 0) {
+        if (hi - lo < 16) {
+            /* Insertion sort: qsort's call per comparison dominated the
+             * many small selections the detectors make. */
+            for (ptrdiff_t x = lo + 1; x <= hi; x++) {
+                double v = a[x];
+                ptrdiff_t y = x;
+                for (; y > lo && a[y - 1] > v; y--) a[y] = a[y - 1];
+                a[y] = v;
+            }
+            return;
+        }
+        if (--budget < 0) {
             qsort(a + lo, (size_t)(hi - lo + 1), sizeof *a, cmp_double);
             return;
         }

@@ -332,6 +332,15 @@ static vigil_status detect_one(detect_worker *w, size_t i)
     vigil_status rc = VIGIL_OK;
     vigil__pair_view pv;
     if (i < w->npairs || i < w->npairs + w->ngroups) {
+        /* The head first: most pairs interest no detector (a handful of
+         * connections, a destination every host uses), and then their
+         * points are never decoded. */
+        rc = i < w->npairs ? vigil__agg_pair_head(w->agg, i, &pv)
+                           : vigil__agg_group_head(w->agg, i - w->npairs, &pv);
+        if (rc != VIGIL_OK) return rc;
+        if (!vigil__detect_beacon_applies(&pv, w->cfg) && !vigil__detect_longconn_applies(&pv, w->cfg) &&
+            !vigil__detect_strobe_applies(&pv, w->cfg) && !vigil__detect_rare_applies(&pv, w->cfg))
+            return VIGIL_OK;
         if (w->own_bufs) rc = i < w->npairs ? vigil__agg_pair(w->agg, i, &pv)
                                             : vigil__agg_group(w->agg, i - w->npairs, &pv);
         else if (i < w->npairs) rc = vigil__agg_pair_buf(w->agg, i, &pv, w->pbuf);
