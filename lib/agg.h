@@ -224,6 +224,10 @@ vigil_status vigil__agg_sort_part(vigil__agg *a, size_t part, size_t nparts);
 /* After the last record: sorts, builds name groups, prevalence, per-host
  * days.  No vigil__agg_add after this. */
 vigil_status vigil__agg_finish(vigil__agg *a);
+/* The same on up to `threads` threads (2 are used: DNS beside the pair
+ * order and groups, then the hosts in two halves); the result is the same
+ * whatever the count. */
+vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads);
 
 /* What the aggregator was given (any time). */
 typedef struct vigil__agg_counts {

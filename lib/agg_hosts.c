@@ -101,11 +101,11 @@ static uint64_t point_bytes(const vigil__agg *a, uint32_t pi, const vigil__conn_
 
 /* Adds one pair's points to the host's days and to the run's scratch (the
  * points are decoded into the aggregate's view buffer). */
-static void add_pair(vigil__agg *a, uint32_t pi, uint64_t *hdays, day_acc *acc)
+static void add_pair(vigil__agg *a, uint32_t pi, uint64_t *hdays, day_acc *acc,
+                     vigil__conn_point *pts)
 {
     const vigil__ag_pair *p = &a->pairs[pi];
-    const vigil__conn_point *pts = a->pbuf; /* scratch of max_pts (finish) */
-    vigil__pair_decode(p, a->pbuf);
+    vigil__pair_decode(p, pts); /* pts: scratch of max_pts points */
     size_t i = 0;
     while (i < p->n) {
         double dd = floor(pts[i].ts / 86400.0) * 86400.0 - a->day0;
@@ -163,9 +163,8 @@ static void flush_run(vigil__agg *a, vigil__ag_host *h, uint32_t dst, uint32_t r
     acc->ntouched = 0;
 }
 
-vigil_status vigil__agg_finish_hosts(vigil__agg *a, const uint32_t *arank)
+vigil_status vigil__agg_finish_hosts_begin(vigil__agg *a, double first_ts, double last_ts)
 {
-    (void)arank; /* pairs are already in address order (a->order) */
     vigil__agg_free_hosts(a);
     size_t nh = 0;
     for (size_t i = 0; i < a->naddrs; i++) {
@@ -173,29 +172,47 @@ vigil_status vigil__agg_finish_hosts(vigil__agg *a, const uint32_t *arank)
         if (a->addrs[i].flags & VIGIL__ADDR_SRC) nh++;
     }
     if (!nh) return VIGIL_OK;
-    double lo = 0, hi = 0;
-    for (size_t i = 0; i < a->npairs; i++) {
-        const vigil__ag_pair *p = &a->pairs[i];
-        double f, l;
-        vigil__pair_span(p, &f, &l);
-        if (i == 0 || f < lo) lo = f;
-        if (i == 0 || l > hi) hi = l;
-    }
-    a->day0 = floor(lo / 86400.0) * 86400.0;
-    double span = floor(hi / 86400.0) - floor(lo / 86400.0) + 1;
+    a->day0 = floor(first_ts / 86400.0) * 86400.0;
+    double span = floor(last_ts / 86400.0) - floor(first_ts / 86400.0) + 1;
     a->ndays = span < 1 ? 1 : span > MAX_DAYS ? MAX_DAYS : (size_t)span;
-    vigil_status rc = VIGIL_ENOMEM;
-    uint64_t *vals = NULL;
-    day_acc acc;
-    int acc_ok = acc_new(&a->alloc, &acc, a->ndays);
     a->hosts = vigil__calloc(&a->alloc, nh, sizeof *a->hosts);
     a->host_days = nh <= SIZE_MAX / a->ndays ? vigil__calloc(&a->alloc, nh * a->ndays, sizeof *a->host_days) : NULL;
-    if (!acc_ok || !a->hosts || !a->host_days) goto out;
+    if (!a->hosts || !a->host_days) {
+        vigil__agg_free_hosts(a);
+        return VIGIL_ENOMEM;
+    }
     a->nhosts = nh;
     if (a->nbig) qsort(a->big, a->nbig, sizeof *a->big, cmp_big);
+    return VIGIL_OK;
+}
+
+size_t vigil__agg_hosts_split(const vigil__agg *a, size_t *first_host)
+{
+    /* Pairs are in source order: the first source boundary at or after
+     * the middle. */
+    *first_host = 0;
+    if (!a->nhosts || a->npairs < 2) return a->npairs;
+    size_t k = a->npairs / 2;
+    uint32_t src = a->pairs[a->order[k - 1]].src;
+    while (k < a->npairs && a->pairs[a->order[k]].src == src) k++;
+    size_t h = 0;
+    for (size_t j = 1; j < k; j++) h += a->pairs[a->order[j]].src != a->pairs[a->order[j - 1]].src;
+    *first_host = k ? h + 1 : 0;
+    return k;
+}
+
+vigil_status vigil__agg_finish_hosts_range(vigil__agg *a, size_t k0, size_t k1, size_t first_host,
+                                           vigil__conn_point *pts)
+{
+    if (!a->nhosts || k0 >= k1) return VIGIL_OK;
+    day_acc acc;
+    if (!acc_new(&a->alloc, &acc, a->ndays)) {
+        acc_free(&a->alloc, &acc);
+        return VIGIL_ENOMEM;
+    }
     /* Hosts in address order: the pair order is by source address first. */
-    size_t hi_ = 0;
-    for (size_t k = 0; k < a->npairs;) {
+    size_t hi_ = first_host;
+    for (size_t k = k0; k < k1;) {
         const vigil__ag_pair *p = &a->pairs[a->order[k]];
         uint32_t src = p->src;
         vigil__ag_host *h = &a->hosts[hi_];
@@ -204,17 +221,27 @@ vigil_status vigil__agg_finish_hosts(vigil__agg *a, const uint32_t *arank)
         h->top_name = VIGIL__NO_ID;
         a->addrs[src].host = (uint32_t)hi_;
         uint64_t *hdays = a->host_days + hi_ * a->ndays;
-        while (k < a->npairs && a->pairs[a->order[k]].src == src) {
+        while (k < k1 && a->pairs[a->order[k]].src == src) {
             uint32_t dst = a->pairs[a->order[k]].dst, run_name = VIGIL__NO_ID;
-            while (k < a->npairs && a->pairs[a->order[k]].src == src && a->pairs[a->order[k]].dst == dst) {
+            while (k < k1 && a->pairs[a->order[k]].src == src && a->pairs[a->order[k]].dst == dst) {
                 if (run_name == VIGIL__NO_ID) run_name = a->pair_name[a->order[k]];
-                add_pair(a, a->order[k], hdays, &acc);
+                add_pair(a, a->order[k], hdays, &acc, pts);
                 k++;
             }
             flush_run(a, h, dst, run_name, &acc);
         }
         hi_++;
     }
+    acc_free(&a->alloc, &acc);
+    return VIGIL_OK;
+}
+
+vigil_status vigil__agg_finish_hosts_end(vigil__agg *a)
+{
+    size_t nh = a->nhosts;
+    if (!nh) return VIGIL_OK;
+    vigil_status rc = VIGIL_ENOMEM;
+    uint64_t *vals = NULL;
     /* The population: most hosts active on any one day. */
     a->daily_hosts = 0;
     for (size_t d = 0; d < a->ndays; d++) {
@@ -247,7 +274,6 @@ vigil_status vigil__agg_finish_hosts(vigil__agg *a, const uint32_t *arank)
     rc = VIGIL_OK;
 out:
     if (rc != VIGIL_OK) vigil__agg_free_hosts(a);
-    acc_free(&a->alloc, &acc);
     vigil__free(&a->alloc, vals);
     return rc;
 }

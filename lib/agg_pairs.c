@@ -12,6 +12,7 @@
  * one pair look-up, one encoded append (~8 bytes).  No allocation except
  * amortised growth of the tables and of the pair's point bytes. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "agg_impl.h"
@@ -1338,19 +1339,93 @@ out:
     return rc;
 }
 
-vigil_status vigil__agg_finish(vigil__agg *a)
+/* The pair order (by src, dst, dport, proto ranks) and each
+ * destination's prevalence (distinct sources). */
+static vigil_status pair_order(vigil__agg *a, const uint32_t *arank)
+{
+    if (!a->npairs) return VIGIL_OK;
+    a->order = vigil__malloc(&a->alloc, a->npairs * sizeof *a->order);
+    sort_rec *v = vigil__malloc(&a->alloc, a->npairs * sizeof *v);
+    if (!a->order || !v) {
+        vigil__free(&a->alloc, v);
+        return VIGIL_ENOMEM;
+    }
+    for (size_t i = 0; i < a->npairs; i++) {
+        const vigil__ag_pair *p = &a->pairs[i];
+        v[i].k1 = (uint64_t)arank[p->src] << 32 | arank[p->dst];
+        v[i].k2 = (uint64_t)p->dport << 8 | p->proto;
+        v[i].idx = (uint32_t)i;
+    }
+    sort_recs(v, a->npairs);
+    for (size_t i = 0; i < a->npairs; i++) a->order[i] = v[i].idx;
+    vigil__free(&a->alloc, v);
+    /* Prevalence: distinct srcs per dst. */
+    uint64_t *ds = vigil__malloc(&a->alloc, a->npairs * sizeof *ds);
+    if (!ds) return VIGIL_ENOMEM;
+    for (size_t i = 0; i < a->npairs; i++) ds[i] = (uint64_t)a->pairs[i].dst << 32 | a->pairs[i].src;
+    sort_u64s(ds, a->npairs);
+    for (size_t i = 0; i < a->naddrs; i++) a->addrs[i].prevalence = 0;
+    for (size_t i = 0; i < a->npairs; i++)
+        if (i == 0 || ds[i] != ds[i - 1]) a->addrs[ds[i] >> 32].prevalence++;
+    vigil__free(&a->alloc, ds);
+    return VIGIL_OK;
+}
+
+/* One of finish's two-way jobs.  Step 1: job 0 orders the pairs, counts
+ * prevalence and builds the name groups while job 1 finishes DNS (they
+ * touch different fields: addrs' prevalence against addrs' flags, read
+ * only).  Step 2: each fills the hosts of its half of the pair order. */
+typedef struct finish_job {
+    vigil__agg *a;
+    const uint32_t *arank, *nrank;  /* address and name ranks */
+    int step, job;                  /* which work */
+    size_t k0, k1, first_host;      /* step 2: the pair-order range */
+    vigil__conn_point *pts;         /* step 2: decoding scratch */
+    vigil_status rc;                /* result */
+    pthread_t tid;                  /* its thread */
+    int started;                    /* tid is to be joined */
+} finish_job;
+
+static void *finish_main(void *arg)
+{
+    finish_job *j = arg;
+    vigil__agg *a = j->a;
+    if (j->step == 1 && j->job == 0) {
+        j->rc = pair_order(a, j->arank);
+        if (j->rc == VIGIL_OK) j->rc = build_groups(a, j->arank, j->nrank);
+    } else if (j->step == 1) {
+        j->rc = vigil__agg_finish_dns(a, j->arank, j->nrank);
+    } else {
+        j->rc = vigil__agg_finish_hosts_range(a, j->k0, j->k1, j->first_host, j->pts);
+    }
+    return NULL;
+}
+
+/* Runs both jobs of one step, the second on its own thread when `threads`
+ * allows (else, or when no thread starts, one after the other). */
+static vigil_status finish_step(finish_job j[2], int threads)
+{
+    j[1].started = threads > 1 && pthread_create(&j[1].tid, NULL, finish_main, &j[1]) == 0;
+    finish_main(&j[0]);
+    if (j[1].started) pthread_join(j[1].tid, NULL);
+    else finish_main(&j[1]);
+    return j[0].rc != VIGIL_OK ? j[0].rc : j[1].rc;
+}
+
+vigil_status vigil__agg_finish(vigil__agg *a) { return vigil__agg_finish_threads(a, 1); }
+
+vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
 {
     if (!a) return VIGIL_EINVAL;
     if (a->finished) return VIGIL_OK;
     vigil_status rc = vigil__agg_sort(a);
     if (rc != VIGIL_OK) return rc;
     uint32_t *arank = NULL, *nrank = NULL;
-    sort_rec *v = NULL;
-    uint64_t *ds = NULL;
+    vigil__conn_point *pts2 = NULL;
     rc = addr_ranks(a, &arank);
     if (rc == VIGIL_OK) rc = name_ranks(a, &nrank);
     if (rc != VIGIL_OK) goto out;
-    /* Names, first-seen, sources. */
+    /* Names, first-seen, sources, and the span of all points. */
     for (size_t i = 0; i < a->naddrs; i++) {
         a->addrs[i].first_seen = 0;
         a->addrs[i].prevalence = 0;
@@ -1358,6 +1433,7 @@ vigil_status vigil__agg_finish(vigil__agg *a)
     }
     rc = VIGIL_ENOMEM;
     if (a->npairs && !(a->pair_name = vigil__malloc(&a->alloc, a->npairs * sizeof *a->pair_name))) goto out;
+    double lo = 0, hi = 0;
     for (size_t i = 0; i < a->npairs; i++) {
         vigil__ag_pair *p = &a->pairs[i];
         hint_key hk = { p->src, p->dst };
@@ -1369,6 +1445,8 @@ vigil_status vigil__agg_finish(vigil__agg *a)
         vigil__ag_addr *d = &a->addrs[p->dst];
         double first, last;
         vigil__pair_span(p, &first, &last);
+        if (i == 0 || first < lo) lo = first;
+        if (i == 0 || last > hi) hi = last;
         if (d->prevalence == 0 || first < d->first_seen) d->first_seen = first;
         d->prevalence = 1; /* "seen"; counted below */
         a->addrs[p->src].flags |= VIGIL__ADDR_SRC;
@@ -1376,49 +1454,56 @@ vigil_status vigil__agg_finish(vigil__agg *a)
     /* Nothing is looked up by key after this point: the indexes go before
      * finish allocates its own arrays (~100 MB for the simulated month),
      * so that finishing does not raise the memory peak; so do the
-     * temporaries below, one after the other. */
+     * temporaries, one after the other on each thread. */
     vigil__hidx_free(&a->alloc, &a->pair_idx);
     vigil__hidx_free(&a->alloc, &a->hint_idx);
     vigil__agg_dns_drop_lookup(a);
     rc = VIGIL_ENOMEM;
     a->max_pts = vigil__agg_max_pair_points(a);
     if (a->max_pts && !(a->pbuf = vigil__malloc(&a->alloc, a->max_pts * sizeof *a->pbuf))) goto out;
-    if (a->npairs) {
-        /* Pair order. */
-        a->order = vigil__malloc(&a->alloc, a->npairs * sizeof *a->order);
-        v = vigil__malloc(&a->alloc, a->npairs * sizeof *v);
-        if (!a->order || !v) goto out;
-        for (size_t i = 0; i < a->npairs; i++) {
-            const vigil__ag_pair *p = &a->pairs[i];
-            v[i].k1 = (uint64_t)arank[p->src] << 32 | arank[p->dst];
-            v[i].k2 = (uint64_t)p->dport << 8 | p->proto;
-            v[i].idx = (uint32_t)i;
-        }
-        sort_recs(v, a->npairs);
-        for (size_t i = 0; i < a->npairs; i++) a->order[i] = v[i].idx;
-        vigil__free(&a->alloc, v);
-        v = NULL;
-        /* Prevalence: distinct srcs per dst. */
-        ds = vigil__malloc(&a->alloc, a->npairs * sizeof *ds);
-        if (!ds) goto out;
-        for (size_t i = 0; i < a->npairs; i++) ds[i] = (uint64_t)a->pairs[i].dst << 32 | a->pairs[i].src;
-        sort_u64s(ds, a->npairs);
-        for (size_t i = 0; i < a->naddrs; i++) a->addrs[i].prevalence = 0;
-        for (size_t i = 0; i < a->npairs; i++)
-            if (i == 0 || ds[i] != ds[i - 1]) a->addrs[ds[i] >> 32].prevalence++;
-        vigil__free(&a->alloc, ds);
-        ds = NULL;
+    finish_job j[2];
+    memset(j, 0, sizeof j);
+    for (int k = 0; k < 2; k++) {
+        j[k].a = a;
+        j[k].arank = arank;
+        j[k].nrank = nrank;
+        j[k].step = 1;
+        j[k].job = k;
     }
-    rc = build_groups(a, arank, nrank);
-    if (rc == VIGIL_OK) rc = vigil__agg_finish_hosts(a, arank);
-    if (rc == VIGIL_OK) rc = vigil__agg_finish_dns(a, arank, nrank);
+    rc = finish_step(j, threads);
+    if (rc == VIGIL_OK) rc = vigil__agg_finish_hosts_begin(a, lo, hi);
+    if (rc != VIGIL_OK) goto out;
+    if (threads > 1 && a->max_pts && a->nhosts > 1 &&
+        !(pts2 = vigil__malloc(&a->alloc, a->max_pts * sizeof *pts2))) {
+        rc = VIGIL_ENOMEM;
+        goto out;
+    }
+    size_t h1 = 0, cut = threads > 1 && a->nhosts > 1 ? vigil__agg_hosts_split(a, &h1) : a->npairs;
+    for (int k = 0; k < 2; k++) j[k].step = 2;
+    j[0].k0 = 0;
+    j[0].k1 = cut;
+    j[0].pts = a->pbuf;
+    j[1].k0 = cut;
+    j[1].k1 = a->npairs;
+    j[1].first_host = h1;
+    j[1].pts = pts2 ? pts2 : a->pbuf;
+    rc = finish_step(j, pts2 ? threads : 1);
+    if (rc == VIGIL_OK) rc = vigil__agg_finish_hosts_end(a);
     if (rc == VIGIL_OK) a->finished = 1;
 out:
-    if (rc != VIGIL_OK) free_finish(a);
+    if (rc != VIGIL_OK) {
+        /* As before the call (the DNS job may have succeeded alone). */
+        free_finish(a);
+        vigil__free(&a->alloc, a->dns_order);
+        vigil__free(&a->alloc, a->nx_order);
+        vigil__free(&a->alloc, a->dbuf);
+        a->dns_order = a->nx_order = NULL;
+        a->dbuf = NULL;
+        a->max_dts = 0;
+    }
     vigil__free(&a->alloc, arank);
     vigil__free(&a->alloc, nrank);
-    vigil__free(&a->alloc, v);
-    vigil__free(&a->alloc, ds);
+    vigil__free(&a->alloc, pts2);
     return rc;
 }
 

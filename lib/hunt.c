@@ -907,7 +907,7 @@ vigil_status vigil_hunt(const char *const *files, size_t n, const vigil_hunt_opt
     }
     if (rc != VIGIL_OK) goto out;
     double t1 = now_s();
-    rc = vigil__agg_finish(agg);
+    rc = vigil__agg_finish_threads(agg, (int)thread_count(o.threads));
     if (rc != VIGIL_OK) goto out;
     sum.finish_s = now_s() - t1;
     sum.pairs = vigil__agg_pair_count(agg);
