@@ -4,7 +4,10 @@
  *
  * Input: dns records (from vigil__agg_add).  Output: vigil__dns_view and
  * vigil__nx_view (agg.h).  Distinct names are counted exactly (a set of
- * 64-bit name hashes per entry) up to DNS_UNIQUE_CAP, then saturate. */
+ * 64-bit name hashes per entry) up to DNS_UNIQUE_CAP, then saturate.
+ * Cost: what a query name and an answer list give is memoised per thread
+ * (names repeat); queries are applied to the big shared tables through a
+ * prefetching pipeline (apply_queries). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,18 +96,35 @@ typedef struct registered_memo {
 
 static _Thread_local registered_memo memo[MEMO_SLOTS];
 
-static size_t memo_slot(const char *s, size_t n)
+/* A hash of s[0..n) for the per-thread memos (here and below), a word at a
+ * time. */
+static uint64_t memo_hash(const char *s, size_t n)
 {
-    uint64_t h = n * 0x9E3779B97F4A7C15ULL;
+    uint64_t h = n * 0x9E3779B97F4A7C15ULL, w;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t w;
         memcpy(&w, s + i, 8);
         h = (h ^ w) * 0xff51afd7ed558ccdULL;
         h ^= h >> 32;
     }
-    for (; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-    return (size_t)(vigil__mix64(h) & (MEMO_SLOTS - 1));
+    if (i < n) {
+        /* The rest: the last 8 bytes (overlapping), one step, not a
+         * multiply per byte; bytes one by one only below 8. */
+        w = 0;
+        if (n >= 8) {
+            memcpy(&w, s + n - 8, 8);
+        } else {
+            for (; i < n; i++) w = w << 8 | (unsigned char)s[i];
+        }
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return vigil__mix64(h);
+}
+
+static size_t memo_slot(const char *s, size_t n)
+{
+    return (size_t)(memo_hash(s, n) & (MEMO_SLOTS - 1));
 }
 
 size_t vigil__registered_domain(const char *s, size_t n)
@@ -139,10 +159,10 @@ static uint32_t dns_tag(const dns_key *k)
     return (uint32_t)(vigil__mix64(((uint64_t)k->src << 32 | k->domain) * 0x94d049bb133111ebULL) >> 32);
 }
 
-static vigil_status dns_get(vigil__agg *a, uint32_t src, uint32_t domain, uint32_t *out)
+/* The entry of (src, domain), whose tag is `tag`, created when new. */
+static vigil_status dns_get_tag(vigil__agg *a, uint32_t src, uint32_t domain, uint32_t tag, uint32_t *out)
 {
     dns_key k = { src, domain };
-    uint32_t tag = dns_tag(&k);
     uint64_t *s;
     if (a->dns_idx.mask) {
         s = vigil__hidx_probe(&a->dns_idx, tag, dns_eq, a, &k);
@@ -165,6 +185,20 @@ static vigil_status dns_get(vigil__agg *a, uint32_t src, uint32_t domain, uint32
     return VIGIL_OK;
 }
 
+static vigil_status dns_get(vigil__agg *a, uint32_t src, uint32_t domain, uint32_t *out)
+{
+    dns_key k = { src, domain };
+    return dns_get_tag(a, src, domain, dns_tag(&k), out);
+}
+
+/* The distinct-name set's tag of (entry, h), made from the entry's key
+ * rather than its index: a batch prefetches the slot before it looks the
+ * entry up (apply_queries). */
+static inline uint32_t qname_tag(uint32_t src, uint32_t domain, uint64_t h)
+{
+    return (uint32_t)(vigil__mix64(h ^ (((uint64_t)src << 32 | domain) * 0x9e3779b97f4a7c15ULL)) >> 32);
+}
+
 static int qname_eq(const void *ctx, uint32_t idx, const void *key)
 {
     const vigil__ag_qname *q = &((const vigil__agg *)ctx)->qnames[idx];
@@ -178,7 +212,7 @@ static vigil_status qname_add(vigil__agg *a, uint32_t entry, uint64_t h)
     vigil__ag_dns *e = &a->dns[entry];
     if (e->unique >= DNS_UNIQUE_CAP) return VIGIL_OK;
     vigil__ag_qname k = { h, entry };
-    uint32_t tag = (uint32_t)(vigil__mix64(h ^ ((uint64_t)entry * 0x9e3779b97f4a7c15ULL)) >> 32);
+    uint32_t tag = qname_tag(e->src, e->domain, h);
     uint64_t *s;
     if (a->qname_idx.mask) {
         s = vigil__hidx_probe(&a->qname_idx, tag, qname_eq, a, &k);
@@ -283,6 +317,49 @@ static vigil_status ts_reencode(const vigil_allocator *al, vigil__ag_dns *e, con
     e->tused = (uint32_t)bytes;
     memcpy(e->tenc + e->tused, &last, 8);
     e->ts_raw = raw ? 1 : 0;
+    e->nts = (uint32_t)n;
+    return VIGIL_OK;
+}
+
+/* e's times (not raw) as whole microseconds, in doubles: exact, as
+ * |us| < 2^53 (VIGIL__TS_US_LIMIT), and ordered as the times are (each us
+ * is the one its time was checked to give back: vigil__ts_to_us). */
+static void decode_us(const vigil__ag_dns *e, double *out)
+{
+    const unsigned char *b = e->tenc;
+    int64_t last = 0;
+    for (uint32_t i = 0; i < e->nts; i++) {
+        uint64_t v;
+        b = vigil__get_uv(b, &v);
+        last += vigil__unzz(v);
+        out[i] = (double)last;
+    }
+}
+
+/* Re-encodes e's times from v[0..n), whole microseconds (decode_us): the
+ * bytes ts_reencode makes of the times, without a division and a rounding
+ * per time, twice. */
+static vigil_status us_reencode(const vigil_allocator *al, vigil__ag_dns *e, const double *v, size_t n)
+{
+    size_t bytes = 0;
+    int64_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t us = (int64_t)v[i];
+        for (uint64_t z = vigil__zz(us - last); z >= 0x80; z >>= 7) bytes++;
+        bytes++;
+        last = us;
+    }
+    vigil_status rc = ts_fit(al, e, bytes);
+    if (rc != VIGIL_OK) return rc;
+    unsigned char *b = e->tenc;
+    last = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t us = (int64_t)v[i];
+        b = vigil__put_uv(b, vigil__zz(us - last));
+        last = us;
+    }
+    e->tused = (uint32_t)bytes;
+    memcpy(e->tenc + e->tused, &last, 8);
     e->nts = (uint32_t)n;
     return VIGIL_OK;
 }
@@ -445,39 +522,265 @@ static vigil_status answer_put(vigil__agg *a, uint32_t addr, uint32_t name, uint
     return VIGIL_OK;
 }
 
-static vigil_status name_answers(vigil__agg *a, const vigil_dns *d, const char *name, size_t n,
-                                 double ts)
+/* ---- what a query and its answers give, memoised --------------------------
+ *
+ * Names repeat: a site's queries are a few thousand names asked over and
+ * over (the simulated month: 117k queries a day, 2,178 names), and so do
+ * answer lists.  Cleaning the name, its registered domain (libpsl), two
+ * hashes, entropy and labels, interning name and domain, and parsing and
+ * interning each answer address were most of a query's cost.  Two
+ * per-thread memos keep them, keyed by the record's bytes (compared in
+ * full: exact):
+ *   query_memo    raw query -> all that the name alone gives, and the ids
+ *                 of the name and its domain in the aggregate last used;
+ *   answers_memo  raw answers -> the addresses among them, and their ids.
+ * Ids belong to one aggregate (and a merged partial is emptied and filled
+ * again), so a memoised id is used only after checking that it still
+ * stands for the same string or address in this aggregate (intern_cached,
+ * addr_cached: one compare with what the probe would read anyway);
+ * otherwise it is interned as before.  Interning happens in the same order
+ * as without the memos, so every id is the same.  As with the
+ * registered-domain memo: per-thread state that no caller can observe;
+ * bounded (512 + 192 KiB a thread); longer keys are computed each time. */
+#define QMEMO_SETS 2048 /* sets of two queries */
+#define QMEMO_RAW 99    /* longest query kept (the entry: 128 bytes) */
+#define AMEMO_SETS 512  /* sets of two answer lists */
+#define AMEMO_ADDRS 4   /* most addresses of an answer list kept */
+#define AMEMO_KEY 109   /* longest answer list kept (the entry: 192 bytes) */
+
+typedef struct query_memo {
+    uint64_t h;            /* vigil__hash_bytes of the cleaned name */
+    double ent;            /* entropy of the part below the domain */
+    uint32_t name_id;      /* the name's id, or NO_ID (checked before use) */
+    uint32_t dom_id;       /* its domain's id, or NO_ID (the same) */
+    uint8_t n;             /* cleaned length; 0: not a name */
+    uint8_t off;           /* where the registered domain starts */
+    uint8_t max_label;     /* longest label below the domain */
+    uint8_t lower;         /* raw[0..n) is lowercase already */
+    uint8_t len;           /* raw length; 0: an empty slot */
+    char raw[QMEMO_RAW];   /* the query as logged */
+} query_memo;
+
+typedef struct answers_memo {
+    vigil_addr addr[AMEMO_ADDRS]; /* the addresses among the answers */
+    uint32_t id[AMEMO_ADDRS];     /* their ids, or NO_ID (checked before use) */
+    uint8_t naddr;                /* addresses */
+    uint8_t len;                  /* key length; 0: an empty slot */
+    char sep;                     /* the separator it was split at */
+    char key[AMEMO_KEY];          /* the answers as logged */
+} answers_memo;
+
+_Static_assert(sizeof(query_memo) == 128, "query_memo: two cache lines");
+_Static_assert(sizeof(answers_memo) == 192, "answers_memo: three cache lines");
+
+static _Thread_local query_memo qmemo[QMEMO_SETS][2];
+static _Thread_local answers_memo amemo[AMEMO_SETS][2];
+
+/* Two-way sets, so that the names and answer lists seen once (a tunnel's,
+ * a DGA's: most of the distinct ones) do not push out the ones that
+ * repeat: a newcomer goes to way 1, a key found there moves to way 0. */
+#define MEMO_PROMOTE(set, T)          \
+    do {                              \
+        T t_ = (set)[0];              \
+        (set)[0] = (set)[1];          \
+        (set)[1] = t_;                \
+    } while (0)
+
+static int query_is(const query_memo *m, const char *p, size_t len)
+{
+    return m->len == len && memcmp(m->raw, p, len) == 0;
+}
+
+/* What query p[0..len) gives: the cleaned name into name[] (NUL-ended
+ * when it is one) and the rest in the returned memo slot -- or in *tmp,
+ * for a query too long to keep. */
+static query_memo *query_facts(const char *p, size_t len, char *name, query_memo *tmp)
+{
+    query_memo *m = tmp;
+    if (len && len <= QMEMO_RAW) {
+        query_memo *set = qmemo[memo_hash(p, len) & (QMEMO_SETS - 1)];
+        m = &set[0];
+        if (!query_is(m, p, len)) {
+            m = &set[1];
+            if (query_is(m, p, len)) {
+                MEMO_PROMOTE(set, query_memo);
+                m = &set[0];
+            }
+        }
+        if (m == &set[0]) { /* found; else m is the newcomer's way */
+            /* What vigil__agg_clean_name makes of it: a prefix, lowercased. */
+            size_t n = m->n;
+            if (m->lower) {
+                memcpy(name, p, n);
+            } else {
+                for (size_t i = 0; i < n; i++) {
+                    unsigned char ch = (unsigned char)p[i];
+                    name[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+                }
+            }
+            name[n] = 0;
+            return m;
+        }
+    }
+    size_t n = vigil__agg_clean_name(p, len, name, VIGIL_FINDING_NAME_LEN);
+    m->n = (uint8_t)n; /* < VIGIL_FINDING_NAME_LEN (256) */
+    m->h = 0;
+    m->ent = 0;
+    m->name_id = m->dom_id = VIGIL__NO_ID;
+    m->off = m->max_label = m->lower = 0;
+    if (n) {
+        size_t off = vigil__registered_domain(name, n);
+        m->off = (uint8_t)off;
+        m->h = vigil__hash_bytes(name, n);
+        m->lower = memcmp(name, p, n) == 0;
+        if (off > 1) {
+            size_t sub = off - 1; /* the part below the domain, without its dot */
+            size_t run = 0;
+            m->ent = entropy(name, sub);
+            for (size_t i = 0; i <= sub; i++) {
+                if (i == sub || name[i] == '.') {
+                    if (run > m->max_label) m->max_label = (uint8_t)run;
+                    run = 0;
+                } else {
+                    run++;
+                }
+            }
+        }
+    }
+    if (m != tmp) {
+        m->len = (uint8_t)len;
+        memcpy(m->raw, p, len);
+    }
+    return m;
+}
+
+/* *id: the id of s[0..n) in a.  Kept when it still names that string
+ * here, else interned (and stored in *id). */
+static vigil_status intern_cached(vigil__agg *a, const char *s, size_t n, uint32_t *id)
+{
+    uint32_t i = *id;
+    if (i < a->names.n && a->names.len[i] == n && memcmp(a->names.s[i], s, n) == 0) return VIGIL_OK;
+    return vigil__str_intern(&a->alloc, &a->names, s, n, id);
+}
+
+/* *id: the id of address x in a; the same for addresses. */
+static vigil_status addr_cached(vigil__agg *a, const vigil_addr *x, uint32_t *id)
+{
+    uint32_t i = *id;
+    if (i < a->naddrs) {
+        uint64_t p0, p1, q0, q1; /* two word compares, not a memcmp call */
+        memcpy(&p0, a->addrs[i].a.b, 8);
+        memcpy(&p1, a->addrs[i].a.b + 8, 8);
+        memcpy(&q0, x->b, 8);
+        memcpy(&q1, x->b + 8, 8);
+        if (((p0 ^ q0) | (p1 ^ q1)) == 0) return VIGIL_OK;
+    }
+    return vigil__agg_addr_id(a, x, id);
+}
+
+/* Splits answers p[0..len) at sep into m (the addresses among them);
+ * 0, m left empty, when they hold more than AMEMO_ADDRS addresses. */
+static int answers_parse(answers_memo *m, const char *p, size_t len, char sep)
+{
+    const char *q, *end = p + len;
+    size_t k = 0;
+    m->len = 0;
+    for (const char *t = p; t < end; t = q < end ? q + 1 : end) {
+        q = memchr(t, sep, (size_t)(end - t));
+        if (!q) q = end;
+        vigil_addr ad;
+        if (vigil_addr_parse(t, (size_t)(q - t), &ad)) {
+            if (k == AMEMO_ADDRS) return 0;
+            m->addr[k] = ad;
+            m->id[k++] = VIGIL__NO_ID;
+        }
+    }
+    m->naddr = (uint8_t)k;
+    m->sep = sep;
+    memcpy(m->key, p, len);
+    m->len = (uint8_t)len;
+    return 1;
+}
+
+/* Answer address `id` names `name` (id *nm, interned by the caller) at
+ * ts; *host is the querying host's id, NO_ID until first needed. */
+static vigil_status answer_addr(vigil__agg *a, const vigil_dns *d, uint32_t id, uint32_t nm,
+                                const char *name, double ts, uint32_t *host)
+{
+    if (a->keep_answers) {
+        vigil_status rc = VIGIL_OK;
+        if (*host == VIGIL__NO_ID) rc = vigil__agg_addr_id(a, &d->id.orig_h, host);
+        if (rc == VIGIL_OK) rc = answer_put(a, id, nm, *host, 1, ts, ts);
+        if (rc != VIGIL_OK) return rc;
+    }
+    vigil__ag_addr *e = &a->addrs[id];
+    if (e->dns_name == VIGIL__NO_ID || ts > e->dns_ts ||
+        (ts == e->dns_ts && e->dns_name != nm && strcmp(name, a->names.s[e->dns_name]) < 0)) {
+        e->dns_name = nm;
+        e->dns_ts = ts;
+    }
+    return VIGIL_OK;
+}
+
+/* The memo set of d's answers (way 0 prefetched), NULL when there are
+ * none or they are too long to keep. */
+static answers_memo *answers_set(const vigil_dns *d)
+{
+    if (!d->answers.p || !d->answers.len || d->answers.len > AMEMO_KEY) return NULL;
+    answers_memo *set = amemo[memo_hash(d->answers.p, d->answers.len) & (AMEMO_SETS - 1)];
+    __builtin_prefetch(set); /* the addresses */
+    __builtin_prefetch((const char *)set + 64); /* ids, length, the key's start */
+    return set;
+}
+
+static int answers_is(const answers_memo *m, const char *p, size_t len, char sep)
+{
+    return m->len == len && m->sep == sep && memcmp(m->key, p, len) == 0;
+}
+
+/* Names the addresses among the answers after the query name[0..n);
+ * *nm is the name's id (intern_cached: interned at the first address);
+ * set is answers_set(d). */
+static vigil_status name_answers(vigil__agg *a, const vigil_dns *d, answers_memo *set, const char *name,
+                                 size_t n, double ts, uint32_t *nm)
 {
     if (!d->answers.p || !d->answers.len) return VIGIL_OK;
     const char *p = d->answers.p, *end = p + d->answers.len;
-    uint32_t nm = VIGIL__NO_ID;
     char sep = d->set_sep ? d->set_sep : ',';
-    while (p && p < end) {
-        const char *q = memchr(p, sep, (size_t)(end - p));
-        if (!q) q = end;
-        vigil_addr ad;
-        if (vigil_addr_parse(p, (size_t)(q - p), &ad)) {
-            vigil_status rc = VIGIL_OK;
-            if (nm == VIGIL__NO_ID) rc = vigil__str_intern(&a->alloc, &a->names, name, n, &nm);
-            uint32_t id;
-            if (rc == VIGIL_OK) rc = vigil__agg_addr_id(a, &ad, &id);
-            if (rc != VIGIL_OK) return rc;
-            if (a->keep_answers) {
-                uint32_t host;
-                rc = vigil__agg_addr_id(a, &d->id.orig_h, &host);
-                if (rc == VIGIL_OK) rc = answer_put(a, id, nm, host, 1, ts, ts);
-                if (rc != VIGIL_OK) return rc;
-            }
-            vigil__ag_addr *e = &a->addrs[id];
-            if (e->dns_name == VIGIL__NO_ID || ts > e->dns_ts ||
-                (ts == e->dns_ts && strcmp(name, a->names.s[e->dns_name]) < 0)) {
-                e->dns_name = nm;
-                e->dns_ts = ts;
+    uint32_t host = VIGIL__NO_ID;
+    vigil_status rc = VIGIL_OK;
+    if (set) {
+        answers_memo *m = &set[0];
+        if (!answers_is(m, p, d->answers.len, sep)) {
+            m = &set[1];
+            if (answers_is(m, p, d->answers.len, sep)) {
+                MEMO_PROMOTE(set, answers_memo);
+                m = &set[0];
             }
         }
-        p = q + 1;
+        if (m == &set[0] || answers_parse(m, p, d->answers.len, sep)) {
+            for (size_t i = 0; i < m->naddr && rc == VIGIL_OK; i++) {
+                if (i == 0) rc = intern_cached(a, name, n, nm);
+                if (rc == VIGIL_OK) rc = addr_cached(a, &m->addr[i], &m->id[i]);
+                if (rc == VIGIL_OK) rc = answer_addr(a, d, m->id[i], *nm, name, ts, &host);
+            }
+            return rc;
+        }
     }
-    return VIGIL_OK;
+    /* Not kept: each address parsed and interned. */
+    int first = 1;
+    for (const char *q; p < end && rc == VIGIL_OK; p = q < end ? q + 1 : end) {
+        q = memchr(p, sep, (size_t)(end - p));
+        if (!q) q = end;
+        vigil_addr ad;
+        uint32_t id;
+        if (!vigil_addr_parse(p, (size_t)(q - p), &ad)) continue;
+        if (first) rc = intern_cached(a, name, n, nm);
+        first = 0;
+        if (rc == VIGIL_OK) rc = vigil__agg_addr_id(a, &ad, &id);
+        if (rc == VIGIL_OK) rc = answer_addr(a, d, id, *nm, name, ts, &host);
+    }
+    return rc;
 }
 
 /* Applies one queued query to entry ei. */
@@ -501,15 +804,85 @@ static vigil_status apply_query(vigil__agg *a, uint32_t ei, const vigil__ag_dnsp
     return VIGIL_OK;
 }
 
-/* Resolves the queue: entries are looked up (their slots were prefetched
- * when queued), then entries and time arrays are prefetched for the whole
- * batch before any is written, so the cache misses overlap. */
+/* Applying queries in order, a software pipeline.  Each query reads six
+ * cache lines of tables far bigger than the cache: the slot of its (src,
+ * domain) entry and that entry (104 bytes, two lines), the slot of
+ * (entry, name) in the distinct-name set and the set's entry it names,
+ * the end of the entry's time array.  Taken one after the other, these
+ * misses were most of a merge (~370 ns a query; ~150 ns pipelined).  Here
+ * query i is hashed and its two slots prefetched; PIPE queries later the
+ * entries those slots name are prefetched; PIPE later its entry is looked
+ * up (in cache by now) and the end of its times prefetched; PIPE later it
+ * is applied.  Entries are created and queries applied in query order, as
+ * without the pipeline; a prefetch made stale by an insertion or a
+ * table's growth costs only its miss. */
+#define PIPE 8                 /* queries between two stages */
+#define PIPE_RING (4 * PIPE)   /* queries in flight (a power of two) */
+
+typedef struct pipe_slot {
+    uint32_t src, domain;      /* the entry's key (ids of the aggregate) */
+    uint32_t dtag, qtag;       /* tags: entry index, distinct-name set */
+    uint32_t ei;               /* the entry, from stage 3 */
+} pipe_slot;
+
+/* The entry (+1) of the first slot of t with `tag`, 0 when none: what a
+ * probe would compare first. */
+static inline uint32_t hidx_peek(const vigil__hidx *t, uint32_t tag)
+{
+    if (!t->mask) return 0;
+    for (size_t i = tag & t->mask;; i = (i + 1) & t->mask) {
+        uint64_t s = t->slot[i];
+        if (!s || (uint32_t)(s >> 32) == tag) return (uint32_t)s;
+    }
+}
+
+/* Applies q[0..n) to a in order; ids are a's, or src's mapped through
+ * amap and nmap (a partial's queue at merge). */
+static vigil_status apply_queries(vigil__agg *a, const vigil__ag_dnspend *q, size_t n,
+                                  const uint32_t *amap, const uint32_t *nmap)
+{
+    pipe_slot r[PIPE_RING];
+    vigil_status rc = VIGIL_OK;
+    for (size_t i = 0; i < n + 3 * PIPE && rc == VIGIL_OK; i++) {
+        if (i < n) { /* 1: tags, slots */
+            pipe_slot *p = &r[i % PIPE_RING];
+            p->src = amap ? amap[q[i].src] : q[i].src;
+            p->domain = nmap ? nmap[q[i].domain] : q[i].domain;
+            dns_key k = { p->src, p->domain };
+            p->dtag = dns_tag(&k);
+            p->qtag = qname_tag(p->src, p->domain, q[i].h);
+            if (a->dns_idx.mask) __builtin_prefetch(&a->dns_idx.slot[p->dtag & a->dns_idx.mask]);
+            if (a->qname_idx.mask) __builtin_prefetch(&a->qname_idx.slot[p->qtag & a->qname_idx.mask]);
+        }
+        if (i >= PIPE && i - PIPE < n) { /* 2: what the slots point at */
+            const pipe_slot *p = &r[(i - PIPE) % PIPE_RING];
+            uint32_t e = hidx_peek(&a->dns_idx, p->dtag), x = hidx_peek(&a->qname_idx, p->qtag);
+            if (e) { /* 104 bytes: both lines it may span */
+                __builtin_prefetch(&a->dns[e - 1]);
+                __builtin_prefetch((const char *)&a->dns[e - 1] + sizeof *a->dns - 1);
+            }
+            if (x) __builtin_prefetch(&a->qnames[x - 1]);
+        }
+        if (i >= 2 * PIPE && i - 2 * PIPE < n) { /* 3: the entry, its times' end */
+            pipe_slot *p = &r[(i - 2 * PIPE) % PIPE_RING];
+            rc = dns_get_tag(a, p->src, p->domain, p->dtag, &p->ei);
+            if (rc != VIGIL_OK) break;
+            const vigil__ag_dns *e = &a->dns[p->ei];
+            if (e->tenc) __builtin_prefetch(e->tenc + e->tused, 1);
+        }
+        if (i >= 3 * PIPE && rc == VIGIL_OK) { /* 4: apply */
+            size_t j = i - 3 * PIPE;
+            rc = apply_query(a, r[j % PIPE_RING].ei, &q[j]);
+        }
+    }
+    return rc;
+}
+
+/* Applies the queued queries (a partial keeps them for its merge). */
 vigil_status vigil__agg_flush_dns(vigil__agg *a)
 {
     size_t n = a->ndpend;
-    uint32_t ei[VIGIL__AGG_BATCH];
     vigil_status rc = VIGIL_OK;
-    size_t done = 0;
     if (a->partial) {
         /* Kept for the aggregate this one is merged into. */
         if (n == 0) return VIGIL_OK;
@@ -520,16 +893,7 @@ vigil_status vigil__agg_flush_dns(vigil__agg *a)
         a->ndpend = 0;
         return VIGIL_OK;
     }
-    for (; done < n; done++) {
-        rc = dns_get(a, a->dpend[done].src, a->dpend[done].domain, &ei[done]);
-        if (rc != VIGIL_OK) break;
-        __builtin_prefetch(&a->dns[ei[done]], 1);
-    }
-    for (size_t i = 0; i < done; i++) {
-        const vigil__ag_dns *e = &a->dns[ei[i]];
-        if (e->tenc) __builtin_prefetch(e->tenc + e->tused, 1); /* the trailer */
-    }
-    for (size_t i = 0; i < done && rc == VIGIL_OK; i++) rc = apply_query(a, ei[i], &a->dpend[i]);
+    rc = apply_queries(a, a->dpend, n, NULL, NULL);
     a->ndpend = 0;
     return rc;
 }
@@ -548,10 +912,15 @@ vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
 {
     const vigil_dns *d = &rec->u.dns;
     char name[VIGIL_FINDING_NAME_LEN];
+    query_memo tmp;
     vigil__agg_note_ts(a, rec->ts);
-    size_t n = vigil__agg_clean_name(d->query.p, d->query.len, name, sizeof name);
+    /* Both memo slots are likely misses: the answers' is fetched while
+     * the query's is looked at. */
+    answers_memo *am = answers_set(d);
+    query_memo *f = query_facts(d->query.p, d->query.len, name, &tmp);
+    size_t n = f->n, off = f->off;
     if (!n) return VIGIL_OK;
-    vigil_status rc = name_answers(a, d, name, n, rec->ts);
+    vigil_status rc = name_answers(a, d, am, name, n, rec->ts, &f->name_id);
     if (rc != VIGIL_OK) return rc;
     uint32_t src;
     rc = vigil__agg_addr_id(a, &d->id.orig_h, &src);
@@ -564,35 +933,24 @@ vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
     if (rc != VIGIL_OK) return rc;
     if ((a->addrs[resp].flags & VIGIL__ADDR_INTERNAL) && !(a->addrs[resp].flags & VIGIL__ADDR_NOISE))
         a->addrs[resp].flags |= VIGIL__ADDR_RESOLVER;
-    size_t off = vigil__registered_domain(name, n);
-    uint32_t dom;
-    rc = vigil__str_intern(&a->alloc, &a->names, name + off, n - off, &dom);
+    rc = intern_cached(a, name + off, n - off, &f->dom_id);
     if (rc != VIGIL_OK) return rc;
-    uint64_t h = vigil__hash_bytes(name, n);
+    uint32_t dom = f->dom_id;
     /* Queue it; the record is borrowed, so the name's figures are
-     * computed now. */
+     * computed now (query_facts). */
     vigil__ag_dnspend *q = &a->dpend[a->ndpend++];
     memset(q, 0, sizeof *q);
     q->src = src;
     q->domain = dom;
     q->ts = rec->ts;
-    q->h = h;
+    q->h = f->h;
     q->txt = d->qtype == QTYPE_TXT;
     q->nx = d->rcode == RCODE_NXDOMAIN;
     if (off > 1) {
-        size_t sub = off - 1; /* the part below the domain, without its dot */
         q->has_sub = 1;
-        q->sub_len = (double)sub;
-        q->ent = entropy(name, sub);
-        size_t run = 0;
-        for (size_t i = 0; i <= sub; i++) {
-            if (i == sub || name[i] == '.') {
-                if (run > q->max_label) q->max_label = (uint32_t)run;
-                run = 0;
-            } else {
-                run++;
-            }
-        }
+        q->sub_len = (double)(off - 1); /* the part below the domain, without its dot */
+        q->ent = f->ent;
+        q->max_label = f->max_label;
     }
     dns_key k = { src, dom };
     q->tag = dns_tag(&k);
@@ -600,13 +958,12 @@ vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
     if (d->rcode == RCODE_NXDOMAIN) {
         uint32_t xi;
         rc = nx_get(a, src, &xi);
-        vigil__ag_nxev ev = { rec->ts, h, dom };
+        vigil__ag_nxev ev = { rec->ts, f->h, dom };
         if (rc == VIGIL_OK) rc = nx_push(a, xi, &ev);
         if (rc == VIGIL_OK && example_better(a, &a->nx[xi], rec->ts, name)) {
-            uint32_t nm;
-            rc = vigil__str_intern(&a->alloc, &a->names, name, n, &nm);
+            rc = intern_cached(a, name, n, &f->name_id);
             if (rc == VIGIL_OK) {
-                a->nx[xi].example = nm;
+                a->nx[xi].example = f->name_id;
                 a->nx[xi].example_ts = rec->ts;
             }
         }
@@ -656,8 +1013,11 @@ vigil_status vigil__agg_merge_dns(vigil__agg *dst, vigil__agg *src, const uint32
     vigil__free(&dst->alloc, tv);
     for (size_t i = 0; i < src->nqnames && rc == VIGIL_OK; i++)
         rc = qname_add(dst, emap[src->qnames[i].entry], src->qnames[i].h);
-    /* A partial's queued queries, through dst's batch. */
-    for (size_t i = 0; i < src->nddq && rc == VIGIL_OK; i++) {
+    /* A partial's queued queries: applied (after dst's own), or queued
+     * again when dst is a partial too. */
+    if (rc == VIGIL_OK) rc = vigil__agg_flush_dns(dst);
+    if (rc == VIGIL_OK && !dst->partial) rc = apply_queries(dst, src->ddq, src->nddq, amap, nmap);
+    for (size_t i = 0; i < src->nddq && dst->partial && rc == VIGIL_OK; i++) {
         vigil__ag_dnspend q = src->ddq[i];
         q.src = amap[q.src];
         q.domain = nmap[q.domain];
@@ -821,10 +1181,17 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     if (a->nnx && !(a->nx_order = vigil__malloc(&a->alloc, a->nnx * sizeof *a->nx_order))) goto out;
     for (size_t i = 0; i < a->ndns; i++) {
         vigil__ag_dns *e = &a->dns[i];
-        if (e->ts_unsorted) {
+        if (e->ts_unsorted && e->ts_raw) {
             vigil__dns_decode_ts(e, tv);
             vigil__sort_doubles(tv, tmp, e->nts);
-            rc = ts_reencode(&a->alloc, e, tv, e->nts, e->ts_raw);
+            rc = ts_reencode(&a->alloc, e, tv, e->nts, 1);
+            if (rc != VIGIL_OK) goto out;
+            rc = VIGIL_ENOMEM;
+            e->ts_unsorted = 0;
+        } else if (e->ts_unsorted) { /* sorted as microseconds */
+            decode_us(e, tv);
+            vigil__sort_doubles(tv, tmp, e->nts);
+            rc = us_reencode(&a->alloc, e, tv, e->nts);
             if (rc != VIGIL_OK) goto out;
             rc = VIGIL_ENOMEM;
             e->ts_unsorted = 0;

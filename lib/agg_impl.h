@@ -396,6 +396,12 @@ struct vigil__agg {
     size_t ndq, dq_cap;
     vigil__ag_dnspend *ddq;       /* partial: DNS queries */
     size_t nddq, ddq_cap;
+    /* partial: addresses outlive the reset after each merge (most files
+     * repeat most addresses), with their ids in the aggregate merged into
+     * (amap[i] for i < namap; amap_dst is that aggregate). */
+    uint32_t *amap;
+    size_t namap, amap_cap;
+    const vigil__agg *amap_dst;
 
     vigil__hidx dns_idx;          /* (src, domain) -> dns entry */
     vigil__ag_dns *dns;

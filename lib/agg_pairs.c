@@ -366,6 +366,7 @@ static void agg_clear(vigil__agg *a)
     vigil__free(al, a->ddq);
     vigil__free(al, a->addrs);
     vigil__hidx_free(al, &a->addr_idx);
+    vigil__free(al, a->amap);
     vigil__str_free(al, &a->names);
     vigil_allocator keep = a->alloc;
     const vigil_netset *nets = a->internal;
@@ -376,6 +377,12 @@ static void agg_clear(vigil__agg *a)
     a->keep_answers = answers;
     a->partial = partial;
 }
+
+/* Addresses a partial keeps from one file to the next (~64 bytes each
+ * per reading thread); beyond, it starts afresh. */
+#ifndef STICKY_ADDRS
+#define STICKY_ADDRS 65536
+#endif
 
 static void hidx_empty(vigil__hidx *t)
 {
@@ -393,12 +400,24 @@ static void agg_reset(vigil__agg *a)
     for (size_t i = 0; i < a->npairs; i++) vigil__free(al, a->pairs[i].enc);
     for (size_t i = 0; i < a->ndns; i++) vigil__free(al, a->dns[i].tenc);
     for (size_t i = 0; i < a->nnx; i++) vigil__free(al, a->nx[i].ev);
-    a->npairs = a->nhints = a->nbig = a->ndq = a->nddq = a->naddrs = 0;
+    a->npairs = a->nhints = a->nbig = a->ndq = a->nddq = 0;
     a->ndns = a->nqnames = a->nnx = a->nanswers = 0;
     a->npend = a->ndpend = 0;
-    vigil__hidx *idx[] = { &a->pair_idx, &a->hint_idx, &a->addr_idx, &a->names.idx, &a->dns_idx,
+    vigil__hidx *idx[] = { &a->pair_idx, &a->hint_idx, &a->names.idx, &a->dns_idx,
                            &a->qname_idx, &a->nx_idx, &a->answer_idx };
     for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) hidx_empty(idx[i]);
+    /* Addresses stay (with their verdicts and merged ids) up to a bound;
+     * what they learnt from this file's DNS goes. */
+    if (a->naddrs > STICKY_ADDRS) {
+        a->naddrs = a->namap = 0;
+        hidx_empty(&a->addr_idx);
+    }
+    for (size_t i = 0; i < a->naddrs; i++) {
+        vigil__ag_addr *e = &a->addrs[i];
+        e->dns_name = VIGIL__NO_ID;
+        e->dns_ts = 0;
+        e->flags &= (uint8_t)~VIGIL__ADDR_RESOLVER;
+    }
     /* Names: the newest arena block is kept, emptied. */
     a->names.n = 0;
     if (a->names.blocks) {
@@ -1080,17 +1099,26 @@ vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
         nmap = vigil__malloc(&dst->alloc, src->names.n * sizeof *nmap);
         if (!nmap) { rc = VIGIL_ENOMEM; goto out; }
     }
-    if (src->naddrs) {
+    /* A partial's addresses are mapped once, not after every file. */
+    if (src->partial && src->amap_dst != dst) src->namap = 0;
+    if (src->naddrs && src->partial) {
+        rc = vigil__grow(&src->alloc, (void **)&src->amap, &src->amap_cap, src->naddrs, sizeof *src->amap);
+        if (rc != VIGIL_OK) goto out;
+        src->amap_dst = dst;
+    } else if (src->naddrs) {
         amap = vigil__malloc(&dst->alloc, src->naddrs * sizeof *amap);
         if (!amap) { rc = VIGIL_ENOMEM; goto out; }
     }
+    uint32_t *am = src->partial ? src->amap : amap;
     for (size_t i = 0; i < src->names.n && rc == VIGIL_OK; i++)
         rc = vigil__str_intern(&dst->alloc, &dst->names, src->names.s[i], src->names.len[i], &nmap[i]);
+    for (size_t i = src->partial ? src->namap : 0; i < src->naddrs && rc == VIGIL_OK; i++) {
+        rc = vigil__agg_addr_id(dst, &src->addrs[i].a, &am[i]);
+        if (rc == VIGIL_OK && src->partial) src->namap = i + 1;
+    }
     for (size_t i = 0; i < src->naddrs && rc == VIGIL_OK; i++) {
         const vigil__ag_addr *e = &src->addrs[i];
-        rc = vigil__agg_addr_id(dst, &e->a, &amap[i]);
-        if (rc != VIGIL_OK) break;
-        vigil__ag_addr *d = &dst->addrs[amap[i]];
+        vigil__ag_addr *d = &dst->addrs[am[i]];
         d->flags |= (uint8_t)(e->flags & VIGIL__ADDR_RESOLVER);
         if (e->dns_name != VIGIL__NO_ID) {
             uint32_t nm = nmap[e->dns_name];
@@ -1103,7 +1131,7 @@ vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
     }
     for (size_t i = 0; i < src->npairs && rc == VIGIL_OK; i++) {
         vigil__ag_pair *q = &src->pairs[i];
-        pair_key k = { amap[q->src], amap[q->dst], q->dport, q->proto };
+        pair_key k = { am[q->src], am[q->dst], q->dport, q->proto };
         uint32_t pi;
         rc = pair_get(dst, &k, &pi);
         if (rc == VIGIL_OK) rc = pair_absorb(dst, &dst->pairs[pi], q, &src->alloc);
@@ -1113,8 +1141,8 @@ vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
     for (size_t i = 0; i < src->ndq && rc == VIGIL_OK; i++) {
         vigil__ag_pending *q = &dst->pend[dst->npend++];
         *q = src->dq[i];
-        q->src = amap[q->src];
-        q->dst = amap[q->dst];
+        q->src = am[q->src];
+        q->dst = am[q->dst];
         pair_key k = { q->src, q->dst, q->dport, q->proto };
         q->tag = pair_tag(&k);
         if (dst->pair_idx.mask) __builtin_prefetch(&dst->pair_idx.slot[q->tag & dst->pair_idx.mask]);
@@ -1128,11 +1156,21 @@ vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
         dst->big[dst->nbig] = src->big[i];
         dst->big[dst->nbig++].pair = pmap[src->big[i].pair];
     }
-    for (size_t i = 0; i < src->nhints && rc == VIGIL_OK; i++) {
-        const vigil__ag_hint *h = &src->hints[i];
-        rc = hint_put(dst, amap[h->src], amap[h->dst], nmap[h->name], h->rank, h->ts);
+    /* Hints in batches: the shared index's slots are prefetched for a
+     * batch before any is probed (each is a cache miss otherwise). */
+    for (size_t i = 0; i < src->nhints && rc == VIGIL_OK; i += VIGIL__AGG_BATCH) {
+        size_t e = i + VIGIL__AGG_BATCH < src->nhints ? i + VIGIL__AGG_BATCH : src->nhints;
+        if (dst->hint_idx.mask)
+            for (size_t k = i; k < e; k++) {
+                hint_key hk = { am[src->hints[k].src], am[src->hints[k].dst] };
+                __builtin_prefetch(&dst->hint_idx.slot[hint_tag(&hk) & dst->hint_idx.mask]);
+            }
+        for (size_t k = i; k < e && rc == VIGIL_OK; k++) {
+            const vigil__ag_hint *h = &src->hints[k];
+            rc = hint_put(dst, am[h->src], am[h->dst], nmap[h->name], h->rank, h->ts);
+        }
     }
-    if (rc == VIGIL_OK) rc = vigil__agg_merge_dns(dst, src, amap, nmap);
+    if (rc == VIGIL_OK) rc = vigil__agg_merge_dns(dst, src, am, nmap);
     if (rc != VIGIL_OK) goto out;
     dst->conns += src->conns;
     dst->kept += src->kept;
