@@ -91,6 +91,9 @@ measure() {
 # field KEY NAME -- a name=value from bench_read's output line.
 field() { sed -n "s/.*\\b$2=\\([0-9.]*\\).*/\\1/p" "$WORK/$1.out" | head -n 1; }
 
+# BENCH_READ=0 skips the reading section (the other sections need no data
+# but their own).
+if [ "${BENCH_READ:-1}" != 0 ]; then
 echo "bench: measuring (best of 3, warm page cache) ..."
 TSV=$D/conn.log
 GZ=$D/conn.log.gz
@@ -174,6 +177,7 @@ ratio ".gz vs zcat" gz zcat ">= 3"
 ratio "2 threads vs 1 thread (4 files)" two one ">= 1.7"
 echo
 echo "peak RSS of bench_read (kB): TSV $(field tsv maxrss_kb), JSON $(field json maxrss_kb), .gz $(field gz maxrss_kb), pcap $(field pcap maxrss_kb), 2 threads $(field two maxrss_kb)"
+fi
 
 # The simulator's write rate (bench/bench_sim.sh: its own worlds and
 # baselines); BENCH_SIM=0 skips it.
@@ -185,7 +189,8 @@ fi
 # A simulated month (BENCH_HUNT_HOSTS x BENCH_HUNT_DAYS, default 1000 x 30:
 # ~33M conn records, 62M records in all, 3.2 GB of gzip TSV in Zeek's hourly
 # archive layout), generated once into $D/hunt-month.  Measured on the same
-# files, BENCH_HUNT_RUNS (default 2) warm runs each, best kept:
+# files, BENCH_HUNT_RUNS (default 3) warm runs each, alternating, best kept
+# (zcat at most 2):
 #   zcat | wc -l      decompressing every log, the shell baseline
 #   vigil stats       reading + counting (the readers' cost)
 #   vigil hunt        reading + aggregating + detecting, findings to /dev/null
@@ -194,7 +199,7 @@ fi
 if [ "${BENCH_HUNT:-1}" != 0 ]; then
     HH=${BENCH_HUNT_HOSTS:-1000}
     HD=${BENCH_HUNT_DAYS:-30}
-    HR=${BENCH_HUNT_RUNS:-2}
+    HR=${BENCH_HUNT_RUNS:-3}
     HW=$D/hunt-month
     make --no-print-directory -j2 BUILD="$B" "$B/vigil" >/dev/null || {
         echo "bench: cannot build $B/vigil" >&2; exit 1; }
@@ -206,30 +211,31 @@ if [ "${BENCH_HUNT:-1}" != 0 ]; then
         echo "$hparams" >"$HW/.params"
     fi
     HFILES=$(find "$HW/zeek" -name '*.log.gz' | sort)
-    # hmeasure KEY CMD... -- best of HR runs (seconds in KEY_s, 1 in KEY_ok
-    # when every run exited 0), stdout in $WORK/KEY.out, stderr in .err.
-    hmeasure() {
+    # hrun KEY CMD... -- one run; KEY_s keeps the best seconds so far,
+    # KEY_ok becomes 0 when a run fails; stdout in $WORK/KEY.out, stderr
+    # in .err.  stats and hunt alternate, round after round, so that a
+    # machine whose speed drifts (a shared VM) slows both alike.
+    hrun() {
         key=$1
         shift
-        best=""
-        ok=1
-        run=0
-        while [ "$run" -lt "$HR" ]; do
-            run=$((run + 1))
-            cat $HFILES >/dev/null
-            t0=$(now)
-            "$@" >"$WORK/$key.out" 2>"$WORK/$key.err" || ok=0
-            t1=$(now)
-            best=$(awk -v a="$t0" -v b="$t1" -v best="$best" \
-                'BEGIN { d = b - a; if (best == "" || d < best) best = d; printf "%.3f", best }')
-        done
+        eval "best=\${${key}_s:-} ok=\${${key}_ok:-1}"
+        cat $HFILES >/dev/null
+        t0=$(now)
+        "$@" >"$WORK/$key.out" 2>"$WORK/$key.err" || ok=0
+        t1=$(now)
+        best=$(awk -v a="$t0" -v b="$t1" -v best="$best" \
+            'BEGIN { d = b - a; if (best == "" || d < best) best = d; printf "%.3f", best }')
         eval "${key}_s=\$best ${key}_ok=\$ok"
         [ "$ok" = 1 ] || echo "bench: $key failed: $(head -n 3 "$WORK/$key.err")" >&2
     }
-    echo "bench: measuring hunt ($HR runs each, warm page cache) ..."
-    hmeasure hzcat sh -c 'zcat "$@" | wc -l' sh $HFILES
-    hmeasure hstats "$B/vigil" stats -q --format json "$HW/zeek"
-    hmeasure hhunt "$B/vigil" hunt -q -v --format jsonl --output /dev/null "$HW/zeek"
+    echo "bench: measuring hunt (best of $HR alternating runs, warm page cache) ..."
+    run=0
+    while [ "$run" -lt "$HR" ]; do
+        run=$((run + 1))
+        [ "$run" -gt 2 ] || hrun hzcat sh -c 'zcat "$@" | wc -l' sh $HFILES
+        hrun hstats "$B/vigil" stats -q --format json "$HW/zeek"
+        hrun hhunt "$B/vigil" hunt -q -v --format jsonl --output /dev/null "$HW/zeek"
+    done
     /usr/bin/time -f %M -o "$WORK/hstats.rss" "$B/vigil" stats -q "$HW/zeek" >/dev/null 2>&1
     /usr/bin/time -f %M -o "$WORK/hhunt.rss" "$B/vigil" hunt -q --format jsonl --output /dev/null "$HW/zeek" >/dev/null 2>&1
     hlines=$(awk '{ print $1 }' "$WORK/hzcat.out")

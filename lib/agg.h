@@ -158,6 +158,7 @@ int vigil__detect_beacon_applies(const vigil__pair_view *p, const vigil__detect_
 int vigil__detect_longconn_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg);
 int vigil__detect_strobe_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg);
 int vigil__detect_rare_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg);
+int vigil__detect_dns_applies(const vigil__dns_view *d, const vigil__detect_cfg *cfg);
 vigil_status vigil__detect_exfil(const vigil__host_view *h, const vigil__peer_view *peers,
                                  const vigil__detect_cfg *cfg, vigil_findings *out);
 vigil_status vigil__detect_dns(const vigil__dns_view *d, const vigil__detect_cfg *cfg,
@@ -263,6 +264,9 @@ size_t vigil__agg_group_count(const vigil__agg *a);
  * decoding pass): what a detector may decide on before any decoding
  * (vigil__detect_*_applies). */
 vigil_status vigil__agg_pair_head(const vigil__agg *a, size_t i, vigil__pair_view *out);
+/* Starts loading pair i (views visit pairs in address order, scattered
+ * in memory: a caller iterating asks a few ahead). */
+void vigil__agg_pair_prefetch(const vigil__agg *a, size_t i);
 vigil_status vigil__agg_group_head(const vigil__agg *a, size_t i, vigil__pair_view *out);
 vigil_status vigil__agg_group(const vigil__agg *a, size_t i, vigil__pair_view *out);
 size_t vigil__agg_group_max_points(const vigil__agg *a);
@@ -279,6 +283,8 @@ size_t vigil__agg_dns_count(const vigil__agg *a);
 vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out);
 size_t vigil__agg_dns_max_points(const vigil__agg *a);
 vigil_status vigil__agg_dns_buf(const vigil__agg *a, size_t i, vigil__dns_view *out, double *buf);
+/* Without the times (ts NULL, nts their count): for vigil__detect_dns_applies. */
+vigil_status vigil__agg_dns_head(const vigil__agg *a, size_t i, vigil__dns_view *out);
 size_t vigil__agg_nx_count(const vigil__agg *a);
 vigil_status vigil__agg_nx(const vigil__agg *a, size_t i, vigil__nx_view *out);
 

@@ -1280,9 +1280,19 @@ size_t vigil__agg_dns_max_points(const vigil__agg *a) { return a ? a->max_dts : 
 
 vigil_status vigil__agg_dns_buf(const vigil__agg *a, size_t i, vigil__dns_view *out, double *buf)
 {
-    if (!a || !out || !a->finished || i >= a->ndns) return VIGIL_EINVAL;
+    vigil_status rc = vigil__agg_dns_head(a, i, out);
+    if (rc != VIGIL_OK) return rc;
     const vigil__ag_dns *e = &a->dns[a->dns_order[i]];
     if (e->nts && !buf) return VIGIL_EINVAL;
+    out->ts = buf;
+    out->nts = vigil__dns_decode_ts(e, buf);
+    return VIGIL_OK;
+}
+
+vigil_status vigil__agg_dns_head(const vigil__agg *a, size_t i, vigil__dns_view *out)
+{
+    if (!a || !out || !a->finished || i >= a->ndns) return VIGIL_EINVAL;
+    const vigil__ag_dns *e = &a->dns[a->dns_order[i]];
     memset(out, 0, sizeof *out);
     out->src = a->addrs[e->src].a;
     out->domain = vigil__agg_name(a, e->domain);
@@ -1293,8 +1303,7 @@ vigil_status vigil__agg_dns_buf(const vigil__agg *a, size_t i, vigil__dns_view *
     out->mean_label_len = e->nsub ? e->sum_len / (double)e->nsub : 0;
     out->max_label_len = e->max_label;
     out->mean_entropy = e->nsub ? e->sum_ent / (double)e->nsub : 0;
-    out->ts = buf;
-    out->nts = vigil__dns_decode_ts(e, buf);
+    out->nts = e->nts;
     out->prevalence = e->prevalence;
     out->src_is_resolver = (a->addrs[e->src].flags & VIGIL__ADDR_RESOLVER) != 0;
     out->first_ts = e->first_ts;

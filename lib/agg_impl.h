@@ -402,6 +402,11 @@ struct vigil__agg {
     uint32_t *amap;
     size_t namap, amap_cap;
     const vigil__agg *amap_dst;
+    /* partial: IPv4 addresses -> ids, key and id inline in each 8-byte
+     * slot ((v4 << 32) | (id + 1), 0 empty), beside addr_idx: the hot
+     * path's look-up without touching the address entries. */
+    uint64_t *v4slot;
+    size_t v4mask, v4used;
 
     vigil__hidx dns_idx;          /* (src, domain) -> dns entry */
     vigil__ag_dns *dns;

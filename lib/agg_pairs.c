@@ -367,6 +367,7 @@ static void agg_clear(vigil__agg *a)
     vigil__free(al, a->addrs);
     vigil__hidx_free(al, &a->addr_idx);
     vigil__free(al, a->amap);
+    vigil__free(al, a->v4slot);
     vigil__str_free(al, &a->names);
     vigil_allocator keep = a->alloc;
     const vigil_netset *nets = a->internal;
@@ -383,6 +384,8 @@ static void agg_clear(vigil__agg *a)
 #ifndef STICKY_ADDRS
 #define STICKY_ADDRS 65536
 #endif
+
+static void v4_clear(vigil__agg *a);
 
 static void hidx_empty(vigil__hidx *t)
 {
@@ -411,6 +414,7 @@ static void agg_reset(vigil__agg *a)
     if (a->naddrs > STICKY_ADDRS) {
         a->naddrs = a->namap = 0;
         hidx_empty(&a->addr_idx);
+        v4_clear(a);
     }
     for (size_t i = 0; i < a->naddrs; i++) {
         vigil__ag_addr *e = &a->addrs[i];
@@ -483,7 +487,71 @@ static int addr_is_noise(const vigil_addr *x)
     return x->b[0] == 0xff;                                                         /* ff00::/8 */
 }
 
+static vigil_status addr_id_slow(vigil__agg *a, const vigil_addr *addr, uint32_t *id);
+
+/* The partial's IPv4 index (see v4slot in agg_impl.h). */
+static inline size_t v4_home(uint32_t v4, size_t mask)
+{
+    return (size_t)(((uint64_t)v4 * 0x9e3779b97f4a7c15ULL) >> 40) & mask;
+}
+
+static void v4_clear(vigil__agg *a)
+{
+    if (a->v4mask) memset(a->v4slot, 0, (a->v4mask + 1) * sizeof *a->v4slot);
+    a->v4used = 0;
+}
+
+/* Adds v4 -> id (VIGIL_ENOMEM leaves the table as it was: addr_idx still
+ * has the address, the next look-up takes the slow path and adds it). */
+static vigil_status v4_put(vigil__agg *a, uint32_t v4, uint32_t id)
+{
+    if ((a->v4used + 1) * 2 > (a->v4mask ? a->v4mask + 1 : 0)) {
+        size_t ns = a->v4mask ? (a->v4mask + 1) * 2 : 1024;
+        uint64_t *nt = vigil__calloc(&a->alloc, ns, sizeof *nt);
+        if (!nt) return VIGIL_ENOMEM;
+        for (size_t i = 0; a->v4mask && i <= a->v4mask; i++) {
+            uint64_t s = a->v4slot[i];
+            if (!s) continue;
+            size_t j = v4_home((uint32_t)(s >> 32), ns - 1);
+            while (nt[j]) j = (j + 1) & (ns - 1);
+            nt[j] = s;
+        }
+        vigil__free(&a->alloc, a->v4slot);
+        a->v4slot = nt;
+        a->v4mask = ns - 1;
+    }
+    size_t j = v4_home(v4, a->v4mask);
+    while (a->v4slot[j]) j = (j + 1) & a->v4mask;
+    a->v4slot[j] = (uint64_t)v4 << 32 | ((uint64_t)id + 1);
+    a->v4used++;
+    return VIGIL_OK;
+}
+
 vigil_status vigil__agg_addr_id(vigil__agg *a, const vigil_addr *addr, uint32_t *id)
+{
+    /* Partials (the reading threads' hot path): IPv4 through the inline
+     * index, about twice as fast as addr_idx's probe and compare. */
+    static const uint8_t v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    uint32_t v4 = 0;
+    int is_v4 = a->partial && memcmp(addr->b, v4_prefix, 12) == 0; /* ::ffff:0:0/96 */
+    if (is_v4) {
+        memcpy(&v4, addr->b + 12, 4);
+        if (a->v4mask)
+            for (size_t j = v4_home(v4, a->v4mask);; j = (j + 1) & a->v4mask) {
+                uint64_t s = a->v4slot[j];
+                if (!s) break;
+                if ((uint32_t)(s >> 32) == v4) {
+                    *id = (uint32_t)s - 1;
+                    return VIGIL_OK;
+                }
+            }
+    }
+    vigil_status rc = addr_id_slow(a, addr, id);
+    if (rc == VIGIL_OK && is_v4) rc = v4_put(a, v4, *id);
+    return rc;
+}
+
+static vigil_status addr_id_slow(vigil__agg *a, const vigil_addr *addr, uint32_t *id)
 {
     uint32_t tag = addr_tag(addr);
     uint64_t *s;
@@ -819,12 +887,26 @@ static vigil_status flush_pending(vigil__agg *a)
         a->npend = 0;
         return VIGIL_OK;
     }
+    /* The slots were prefetched when queued: follow each chain by tags
+     * alone and prefetch the pair the first matching tag names, so that
+     * pair_get's key comparisons do not miss one after the other. */
+    if (a->pair_idx.mask)
+        for (size_t i = 0; i < n; i++) {
+            uint32_t tag = a->pend[i].tag;
+            for (size_t j = tag & a->pair_idx.mask;; j = (j + 1) & a->pair_idx.mask) {
+                uint64_t sl = a->pair_idx.slot[j];
+                if (!sl) break;
+                if ((uint32_t)(sl >> 32) == tag) {
+                    __builtin_prefetch(&a->pairs[(uint32_t)(sl & 0xffffffffu) - 1], 1);
+                    break;
+                }
+            }
+        }
     for (; done < n; done++) {
         const vigil__ag_pending *c = &a->pend[done];
         pair_key k = { c->src, c->dst, c->dport, c->proto };
         rc = pair_get(a, &k, &pi[done]);
         if (rc != VIGIL_OK) break;
-        __builtin_prefetch(&a->pairs[pi[done]], 1);
     }
     for (size_t i = 0; i < done; i++) {
         const vigil__ag_pair *p = &a->pairs[pi[i]];
@@ -1588,6 +1670,11 @@ vigil_status vigil__agg_pair(const vigil__agg *a, size_t i, vigil__pair_view *ou
 }
 
 size_t vigil__agg_pair_max_points(const vigil__agg *a) { return a ? a->max_pts : 0; }
+
+void vigil__agg_pair_prefetch(const vigil__agg *a, size_t i)
+{
+    if (a && a->finished && i < a->npairs) __builtin_prefetch(&a->pairs[a->order[i]]);
+}
 
 vigil_status vigil__agg_pair_head(const vigil__agg *a, size_t i, vigil__pair_view *out)
 {

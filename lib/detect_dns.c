@@ -55,12 +55,18 @@ static size_t query_rhythm(const vigil__dns_view *d, double *median, double *spr
     return m;
 }
 
+int vigil__detect_dns_applies(const vigil__dns_view *d, const vigil__detect_cfg *cfg)
+{
+    (void)cfg;
+    return d->unique_names >= MIN_UNIQUE && d->queries > 0;
+}
+
 vigil_status vigil__detect_dns(const vigil__dns_view *d, const vigil__detect_cfg *cfg,
                                vigil_findings *out)
 {
     if (!d || !out) return VIGIL_EINVAL;
     double min_score = cfg ? cfg->min_score : 0.05;
-    if (d->unique_names < MIN_UNIQUE || d->queries == 0) return VIGIL_OK;
+    if (!vigil__detect_dns_applies(d, cfg)) return VIGIL_OK;
 
     vigil_finding f;
     memset(&f, 0, sizeof f);

@@ -25,6 +25,7 @@
 #define MAX_THREADS 256          /* more never helps */
 #define PROGRESS_EVERY 65536     /* records between progress checks */
 #define DETECT_CHUNK 256         /* views per detection work unit */
+#define DETECT_AHEAD 8           /* pairs prefetched ahead of the one judged */
 #define DETECT_FLOOR 0.05        /* detectors never emit below */
 #define STROBE_EXPLAINS 0.5      /* a strobe at least this strong drops the
                                     same pair's beacon */
@@ -361,6 +362,8 @@ static vigil_status detect_one(detect_worker *w, size_t i)
     i -= w->nhosts;
     if (i < w->ndns) {
         vigil__dns_view dv;
+        rc = vigil__agg_dns_head(w->agg, i, &dv);
+        if (rc != VIGIL_OK || !vigil__detect_dns_applies(&dv, w->cfg)) return rc;
         rc = w->own_bufs ? vigil__agg_dns(w->agg, i, &dv) : vigil__agg_dns_buf(w->agg, i, &dv, w->dbuf);
         if (rc == VIGIL_OK) rc = vigil__detect_dns(&dv, w->cfg, &w->found);
         return rc;
@@ -380,7 +383,10 @@ static void *detect_main(void *arg)
         size_t b = atomic_fetch_add(w->next, DETECT_CHUNK);
         if (b >= total) break;
         size_t e = b + DETECT_CHUNK < total ? b + DETECT_CHUNK : total;
-        for (size_t i = b; i < e && w->status == VIGIL_OK; i++) w->status = detect_one(w, i);
+        for (size_t i = b; i < e && w->status == VIGIL_OK; i++) {
+            if (i + DETECT_AHEAD < w->npairs) vigil__agg_pair_prefetch(w->agg, i + DETECT_AHEAD);
+            w->status = detect_one(w, i);
+        }
     }
     return NULL;
 }

@@ -127,6 +127,23 @@ TEST(detect_bound_never_loses_a_finding)
         checked += check_view(&head, &v);
         views++;
     }
+    /* DNS views: what the head rules out never had a finding. */
+    size_t dns_out = 0;
+    for (size_t i = 0; a && i < vigil__agg_dns_count(a); i++) {
+        vigil__dns_view dh, dv;
+        CHECK(vigil__agg_dns_head(a, i, &dh) == VIGIL_OK);
+        CHECK(vigil__agg_dns(a, i, &dv) == VIGIL_OK);
+        CHECK(dh.ts == NULL && dh.nts == dv.nts && dh.queries == dv.queries &&
+              dh.unique_names == dv.unique_names && dh.prevalence == dv.prevalence);
+        vigil__detect_cfg cfg = { .min_score = 0, .min_conns = 4 };
+        if (vigil__detect_dns_applies(&dh, &cfg)) continue;
+        dns_out++;
+        vigil_findings fs = { 0 };
+        CHECK(vigil__detect_dns(&dv, &cfg, &fs) == VIGIL_OK);
+        CHECK(fs.n == 0);
+        vigil_findings_free(&fs);
+    }
+    CHECK(dns_out > 0);
     /* The world has findings of every pair kind to check, and the bound
      * does prune: most pairs are few connections or popular places. */
     CHECK(checked > 100);
