@@ -495,6 +495,31 @@ static inline size_t v4_home(uint32_t v4, size_t mask)
     return (size_t)(((uint64_t)v4 * 0x9e3779b97f4a7c15ULL) >> 40) & mask;
 }
 
+/* ::ffff:0:0/96, the prefix of an IPv4 address in a vigil_addr. */
+static const uint8_t v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* Whether a partial's IPv4 index applies to addr; its IPv4 in *v4. */
+static inline int v4_key(const vigil__agg *a, const vigil_addr *addr, uint32_t *v4)
+{
+    if (!a->partial || memcmp(addr->b, v4_prefix, 12) != 0) return 0;
+    memcpy(v4, addr->b + 12, 4);
+    return 1;
+}
+
+/* The id of v4 in the IPv4 index (1), or 0. */
+static inline int v4_find(const vigil__agg *a, uint32_t v4, uint32_t *id)
+{
+    if (!a->v4mask) return 0;
+    for (size_t j = v4_home(v4, a->v4mask);; j = (j + 1) & a->v4mask) {
+        uint64_t s = a->v4slot[j];
+        if (!s) return 0;
+        if ((uint32_t)(s >> 32) == v4) {
+            *id = (uint32_t)s - 1;
+            return 1;
+        }
+    }
+}
+
 static void v4_clear(vigil__agg *a)
 {
     if (a->v4mask) memset(a->v4slot, 0, (a->v4mask + 1) * sizeof *a->v4slot);
@@ -531,21 +556,9 @@ vigil_status vigil__agg_addr_id(vigil__agg *a, const vigil_addr *addr, uint32_t 
 {
     /* Partials (the reading threads' hot path): IPv4 through the inline
      * index, about twice as fast as addr_idx's probe and compare. */
-    static const uint8_t v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     uint32_t v4 = 0;
-    int is_v4 = a->partial && memcmp(addr->b, v4_prefix, 12) == 0; /* ::ffff:0:0/96 */
-    if (is_v4) {
-        memcpy(&v4, addr->b + 12, 4);
-        if (a->v4mask)
-            for (size_t j = v4_home(v4, a->v4mask);; j = (j + 1) & a->v4mask) {
-                uint64_t s = a->v4slot[j];
-                if (!s) break;
-                if ((uint32_t)(s >> 32) == v4) {
-                    *id = (uint32_t)s - 1;
-                    return VIGIL_OK;
-                }
-            }
-    }
+    int is_v4 = v4_key(a, addr, &v4);
+    if (is_v4 && v4_find(a, v4, id)) return VIGIL_OK;
     vigil_status rc = addr_id_slow(a, addr, id);
     if (rc == VIGIL_OK && is_v4) rc = v4_put(a, v4, *id);
     return rc;
@@ -1023,13 +1036,42 @@ static vigil_status hint_put(vigil__agg *a, uint32_t src, uint32_t dst, uint32_t
     return VIGIL_OK;
 }
 
+/* The id of a known address (1), or 0 without adding it. */
+static int addr_find(const vigil__agg *a, const vigil_addr *addr, uint32_t *id)
+{
+    uint32_t v4;
+    if (v4_key(a, addr, &v4) && a->v4mask) return v4_find(a, v4, id);
+    if (!a->addr_idx.mask) return 0;
+    uint64_t *s = vigil__hidx_probe(&a->addr_idx, addr_tag(addr), addr_eq, a, addr->b);
+    if (!*s) return 0;
+    *id = (uint32_t)(*s & 0xffffffffu) - 1;
+    return 1;
+}
+
 static vigil_status add_name(vigil__agg *a, const vigil_record *rec, vigil_str name, uint32_t rank)
 {
+    const vigil_conn_id *id = &rec->u.conn.id; /* every family starts with it */
+    vigil__agg_note_ts(a, rec->ts);
+    /* The usual case, before any cleaning: the pair's hint already holds
+     * exactly these bytes.  A stored name is a cleaned one and cleaning a
+     * clean name gives it back, so equal raw bytes mean an equal name. */
+    uint32_t fo, fr;
+    if (name.p && name.len && a->hint_idx.mask && addr_find(a, &id->orig_h, &fo) &&
+        addr_find(a, &id->resp_h, &fr)) {
+        hint_key fk = { fo, fr };
+        uint64_t *s = vigil__hidx_probe(&a->hint_idx, hint_tag(&fk), hint_eq, a, &fk);
+        if (*s) {
+            vigil__ag_hint *h = &a->hints[(uint32_t)(*s & 0xffffffffu) - 1];
+            if (h->rank == rank && a->names.len[h->name] == name.len &&
+                memcmp(a->names.s[h->name], name.p, name.len) == 0) {
+                if (rec->ts > h->ts) h->ts = rec->ts;
+                return VIGIL_OK;
+            }
+        }
+    }
     char buf[VIGIL_FINDING_NAME_LEN];
     size_t n = vigil__agg_clean_name(name.p, name.len, buf, sizeof buf);
-    vigil__agg_note_ts(a, rec->ts);
     if (!n) return VIGIL_OK;
-    const vigil_conn_id *id = &rec->u.conn.id; /* every family starts with it */
     uint32_t o, r, nm;
     vigil_status rc = vigil__agg_addr_id(a, &id->orig_h, &o);
     if (rc == VIGIL_OK) rc = vigil__agg_addr_id(a, &id->resp_h, &r);

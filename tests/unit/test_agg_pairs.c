@@ -286,6 +286,48 @@ TEST(agg_names_and_groups)
     fx_free(&fx);
 }
 
+/* SSL/HTTP names in a partial (the reading threads' path, where a name
+ * equal to the pair's stored one skips cleaning): raw spellings of one
+ * name are one name, what cleans to nothing changes nothing, and the
+ * latest ts of the best rank still wins, as in a plain aggregate. */
+TEST(agg_names_raw_fast_path)
+{
+    fixture fx, one;
+    fx_init(&fx);
+    fx_init(&one);
+    vigil__agg_set_partial(fx.agg, 1);
+    vigil__agg *merged = NULL;
+    CHECK(vigil__agg_new(&merged, fx.nets, NULL) == VIGIL_OK);
+    const char *sni[] = { "api.example.org", "API.example.org", "api.example.org.", "api.example.org",
+                          "198.51.100.20", "[2001:db8::1]", "", "api.example.org:443" };
+    for (int round = 0; round < 2 && merged; round++) {
+        for (size_t i = 0; i < sizeof sni / sizeof sni[0]; i++) {
+            vigil_record r = ssl_rec(3000 + 10 * round + (double)i, "10.0.0.7", "198.51.100.20", sni[i]);
+            add(fx.agg, r);
+            add(one.agg, r);
+        }
+        vigil_record h = http_rec(3100 + round, "10.0.0.7", "198.51.100.20", "www.example.org");
+        vigil_record c = conn_rec(3000 + round, "10.0.0.7", "198.51.100.20", 443, VIGIL_PROTO_TCP, 1, 1,
+                                  VIGIL_CS_SF);
+        add(fx.agg, h);
+        add(one.agg, h);
+        add(fx.agg, c);
+        add(one.agg, c);
+        /* Merged after each "file": the partial keeps its addresses. */
+        CHECK(vigil__agg_merge(merged, fx.agg) == VIGIL_OK);
+    }
+    CHECK(merged && vigil__agg_finish(merged) == VIGIL_OK);
+    CHECK(vigil__agg_finish(one.agg) == VIGIL_OK);
+    vigil__pair_view v, w;
+    CHECK(merged && find_pair(merged, "10.0.0.7", "198.51.100.20", 443, &v) >= 0);
+    CHECK(find_pair(one.agg, "10.0.0.7", "198.51.100.20", 443, &w) >= 0);
+    if (merged) CHECK_STR(v.name, "api.example.org");
+    CHECK_STR(w.name, "api.example.org");
+    vigil__agg_free(merged);
+    fx_free(&fx);
+    fx_free(&one);
+}
+
 TEST(agg_prevalence_first_seen)
 {
     fixture fx;
