@@ -91,8 +91,8 @@ measure() {
 # field KEY NAME -- a name=value from bench_read's output line.
 field() { sed -n "s/.*\\b$2=\\([0-9.]*\\).*/\\1/p" "$WORK/$1.out" | head -n 1; }
 
-# BENCH_READ=0 skips the reading section (the other sections need no data
-# but their own).
+# BENCH_READ=0 skips the reading measurements (their data above is still
+# generated once; the sections below use only their own).
 if [ "${BENCH_READ:-1}" != 0 ]; then
 echo "bench: measuring (best of 3, warm page cache) ..."
 TSV=$D/conn.log
