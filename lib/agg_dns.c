@@ -825,17 +825,6 @@ typedef struct pipe_slot {
     uint32_t ei;               /* the entry, from stage 3 */
 } pipe_slot;
 
-/* The entry (+1) of the first slot of t with `tag`, 0 when none: what a
- * probe would compare first. */
-static inline uint32_t hidx_peek(const vigil__hidx *t, uint32_t tag)
-{
-    if (!t->mask) return 0;
-    for (size_t i = tag & t->mask;; i = (i + 1) & t->mask) {
-        uint64_t s = t->slot[i];
-        if (!s || (uint32_t)(s >> 32) == tag) return (uint32_t)s;
-    }
-}
-
 /* Applies q[0..n) to a in order; ids are a's, or src's mapped through
  * amap and nmap (a partial's queue at merge). */
 static vigil_status apply_queries(vigil__agg *a, const vigil__ag_dnspend *q, size_t n,
@@ -856,7 +845,7 @@ static vigil_status apply_queries(vigil__agg *a, const vigil__ag_dnspend *q, siz
         }
         if (i >= PIPE && i - PIPE < n) { /* 2: what the slots point at */
             const pipe_slot *p = &r[(i - PIPE) % PIPE_RING];
-            uint32_t e = hidx_peek(&a->dns_idx, p->dtag), x = hidx_peek(&a->qname_idx, p->qtag);
+            uint32_t e = vigil__hidx_peek(&a->dns_idx, p->dtag), x = vigil__hidx_peek(&a->qname_idx, p->qtag);
             if (e) { /* 104 bytes: both lines it may span */
                 __builtin_prefetch(&a->dns[e - 1]);
                 __builtin_prefetch((const char *)&a->dns[e - 1] + sizeof *a->dns - 1);

@@ -47,6 +47,18 @@ VIGIL__HOT uint64_t *vigil__hidx_probe(const vigil__hidx *t, uint32_t tag, vigil
     }
 }
 
+/* The entry (+1) of the first slot of t with `tag`, 0 when none: what a
+ * probe would compare first, found from the slots alone (to prefetch that
+ * entry before the probe compares keys). */
+VIGIL__HOT uint32_t vigil__hidx_peek(const vigil__hidx *t, uint32_t tag)
+{
+    if (!t->mask) return 0;
+    for (size_t i = tag & t->mask;; i = (i + 1) & t->mask) {
+        uint64_t s = t->slot[i];
+        if (!s || (uint32_t)(s >> 32) == tag) return (uint32_t)s;
+    }
+}
+
 /* Makes room for one more entry (load factor <= 0.7); VIGIL_ENOMEM leaves
  * the table as it was.  Slot pointers from an earlier probe are invalid
  * after a call that grew the table. */

@@ -564,17 +564,21 @@ vigil_status vigil__agg_addr_id(vigil__agg *a, const vigil_addr *addr, uint32_t 
     return rc;
 }
 
+/* The id of addr through addr_idx (1), or 0; tag is addr_tag(addr). */
+static int addr_idx_find(const vigil__agg *a, const vigil_addr *addr, uint32_t tag, uint32_t *id)
+{
+    if (!a->addr_idx.mask) return 0;
+    uint64_t *s = vigil__hidx_probe(&a->addr_idx, tag, addr_eq, a, addr->b);
+    if (!*s) return 0;
+    *id = (uint32_t)(*s & 0xffffffffu) - 1;
+    return 1;
+}
+
 static vigil_status addr_id_slow(vigil__agg *a, const vigil_addr *addr, uint32_t *id)
 {
     uint32_t tag = addr_tag(addr);
     uint64_t *s;
-    if (a->addr_idx.mask) {
-        s = vigil__hidx_probe(&a->addr_idx, tag, addr_eq, a, addr->b);
-        if (*s) {
-            *id = (uint32_t)(*s & 0xffffffffu) - 1;
-            return VIGIL_OK;
-        }
-    }
+    if (addr_idx_find(a, addr, tag, id)) return VIGIL_OK;
     if (a->naddrs >= VIGIL__NO_ID - 1) return VIGIL_ENOMEM;
     vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->addr_idx);
     if (rc == VIGIL_OK)
@@ -903,18 +907,10 @@ static vigil_status flush_pending(vigil__agg *a)
     /* The slots were prefetched when queued: follow each chain by tags
      * alone and prefetch the pair the first matching tag names, so that
      * pair_get's key comparisons do not miss one after the other. */
-    if (a->pair_idx.mask)
-        for (size_t i = 0; i < n; i++) {
-            uint32_t tag = a->pend[i].tag;
-            for (size_t j = tag & a->pair_idx.mask;; j = (j + 1) & a->pair_idx.mask) {
-                uint64_t sl = a->pair_idx.slot[j];
-                if (!sl) break;
-                if ((uint32_t)(sl >> 32) == tag) {
-                    __builtin_prefetch(&a->pairs[(uint32_t)(sl & 0xffffffffu) - 1], 1);
-                    break;
-                }
-            }
-        }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t e = vigil__hidx_peek(&a->pair_idx, a->pend[i].tag);
+        if (e) __builtin_prefetch(&a->pairs[e - 1], 1);
+    }
     for (; done < n; done++) {
         const vigil__ag_pending *c = &a->pend[done];
         pair_key k = { c->src, c->dst, c->dport, c->proto };
@@ -1041,11 +1037,7 @@ static int addr_find(const vigil__agg *a, const vigil_addr *addr, uint32_t *id)
 {
     uint32_t v4;
     if (v4_key(a, addr, &v4) && a->v4mask) return v4_find(a, v4, id);
-    if (!a->addr_idx.mask) return 0;
-    uint64_t *s = vigil__hidx_probe(&a->addr_idx, addr_tag(addr), addr_eq, a, addr->b);
-    if (!*s) return 0;
-    *id = (uint32_t)(*s & 0xffffffffu) - 1;
-    return 1;
+    return addr_idx_find(a, addr, addr_tag(addr), id);
 }
 
 static vigil_status add_name(vigil__agg *a, const vigil_record *rec, vigil_str name, uint32_t rank)

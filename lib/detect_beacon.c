@@ -419,14 +419,19 @@ static double core_bound(size_t m)
  * core_bound(n) x rarity is below min_score nothing can be reported (most
  * pairs: few connections, or a destination many hosts use), and neither
  * the points nor the burst-gap ladder are needed. */
-int vigil__detect_beacon_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg)
+static int may_report(const vigil__pair_view *p, const vigil__detect_cfg *cfg, const rarity *r)
 {
     double min_score = cfg ? cfg->min_score : 0.05;
     size_t min_conns = cfg && cfg->min_conns > MIN_BEATS ? cfg->min_conns : MIN_BEATS;
     if (p->n < min_conns) return 0;
+    return core_bound(p->n) * r->m_rare * r->m_prev >= min_score * (1 - 1e-9);
+}
+
+int vigil__detect_beacon_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg)
+{
     rarity r;
     judge_rarity(p, &r);
-    return core_bound(p->n) * r.m_rare * r.m_prev >= min_score * (1 - 1e-9);
+    return may_report(p, cfg, &r);
 }
 
 vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
@@ -434,8 +439,9 @@ vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect
 {
     if (!p || !out) return VIGIL_EINVAL;
     double min_score = cfg ? cfg->min_score : 0.05;
-    size_t min_conns = cfg && cfg->min_conns > MIN_BEATS ? cfg->min_conns : MIN_BEATS;
-    if (!p->pts || p->n < min_conns || !vigil__detect_beacon_applies(p, cfg)) return VIGIL_OK;
+    rarity rr; /* 5c below; first for the bound */
+    judge_rarity(p, &rr);
+    if (!p->pts || !may_report(p, cfg, &rr)) return VIGIL_OK;
     if (p->n > SIZE_MAX / (3 * sizeof(double))) return VIGIL_ENOMEM;
 
     const vigil_allocator *al = vigil_allocator_default();
@@ -468,9 +474,7 @@ vigil_status vigil__detect_beacon(const vigil__pair_view *p, const vigil__detect
     double size_score = no_payload ? 0.5 : 0.6 * size_reg + 0.4 * size_small;
     double f_size = 0.8 + 0.2 * size_score;
 
-    /* 5c. Rarity. */
-    rarity rr;
-    judge_rarity(p, &rr);
+    /* 5c. Rarity (judged above). */
     double rar = rr.rar, m_prev = rr.m_prev, pop_w = rr.pop_w, new_after = rr.new_after;
     double m_rare = rr.m_rare;
     int prev_known = rr.prev_known, is_new = rr.is_new;

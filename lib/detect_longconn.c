@@ -177,15 +177,27 @@ static heartbeat find_heartbeat(const vigil__pair_view *p)
     return h;
 }
 
+/* The pair's summed, longest and still-open connection time, cleaned:
+ * non-finite or negative counts as 0, the longest is part of the total,
+ * and beyond a century a duration is a broken clock, not evidence. */
+static void durations(const vigil__pair_view *p, double *total, double *longest, double *open)
+{
+    double t = isfinite(p->dur_sum) && p->dur_sum > 0 ? p->dur_sum : 0;
+    double l = isfinite(p->dur_max) && p->dur_max > 0 ? p->dur_max : 0;
+    double o = isfinite(p->open_dur) && p->open_dur > 0 ? p->open_dur : 0;
+    if (l > t) t = l;
+    t = fmin(t, 3.2e9);
+    *total = t;
+    *longest = fmin(l, t);
+    *open = fmin(o, t);
+}
+
 int vigil__detect_longconn_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg)
 {
     (void)cfg;
     if (p->is_group && p->dst_count <= 1) return 0; /* the plain pair again */
-    double total = isfinite(p->dur_sum) && p->dur_sum > 0 ? p->dur_sum : 0;
-    double longest = isfinite(p->dur_max) && p->dur_max > 0 ? p->dur_max : 0;
-    if (longest > total) total = longest;
-    total = fmin(total, 3.2e9);
-    longest = fmin(longest, total);
+    double total, longest, open;
+    durations(p, &total, &longest, &open);
     return longest >= MIN_LONGEST && total >= MIN_TOTAL;
 }
 
@@ -195,15 +207,8 @@ vigil_status vigil__detect_longconn(const vigil__pair_view *p, const vigil__dete
     if (!p || !out) return VIGIL_EINVAL;
     double min_score = cfg ? cfg->min_score : 0.05;
     if (!vigil__detect_longconn_applies(p, cfg)) return VIGIL_OK;
-    double total = isfinite(p->dur_sum) && p->dur_sum > 0 ? p->dur_sum : 0;
-    double longest = isfinite(p->dur_max) && p->dur_max > 0 ? p->dur_max : 0;
-    double open = isfinite(p->open_dur) && p->open_dur > 0 ? p->open_dur : 0;
-    if (longest > total) total = longest;
-    /* Beyond a century a duration is a broken clock, not evidence. */
-    total = fmin(total, 3.2e9);
-    longest = fmin(longest, total);
-    open = fmin(open, total);
-    if (longest < MIN_LONGEST || total < MIN_TOTAL) return VIGIL_OK;
+    double total, longest, open;
+    durations(p, &total, &longest, &open);
 
     vigil_finding f;
     vigil__finding_from_pair(&f, VIGIL_FIND_LONG_CONN, p);
