@@ -11,6 +11,7 @@
 #include <string.h>
 #include "agg_impl.h"
 
+#define HOSTS_AHEAD 8 /* pairs prefetched ahead in pair order */
 #define MAX_DAYS 4000 /* days kept per host (a stray 1970 record must not
                          make every host's array decades long) */
 
@@ -224,6 +225,13 @@ vigil_status vigil__agg_finish_hosts_range(vigil__agg *a, size_t k0, size_t k1, 
         while (k < k1 && a->pairs[a->order[k]].src == src) {
             uint32_t dst = a->pairs[a->order[k]].dst, run_name = VIGIL__NO_ID;
             while (k < k1 && a->pairs[a->order[k]].src == src && a->pairs[a->order[k]].dst == dst) {
+                /* Pairs in this order are scattered in memory, their
+                 * points more so: both prefetched ahead. */
+                if (k + 2 * HOSTS_AHEAD < k1) __builtin_prefetch(&a->pairs[a->order[k + 2 * HOSTS_AHEAD]]);
+                if (k + HOSTS_AHEAD < k1) {
+                    const vigil__ag_pair *q = &a->pairs[a->order[k + HOSTS_AHEAD]];
+                    if (q->enc) __builtin_prefetch(q->enc);
+                }
                 if (run_name == VIGIL__NO_ID) run_name = a->pair_name[a->order[k]];
                 add_pair(a, a->order[k], hdays, &acc, pts);
                 k++;
