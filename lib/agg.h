@@ -183,6 +183,12 @@ void vigil__sort_doubles(double *v, double *tmp, size_t n);
 /* The q-quantile (0..1, nearest rank) of n doubles, by selection: reorders
  * scratch, O(n) on average.  No NaNs. */
 double vigil__quantile(double *scratch, size_t n, double q);
+/* The median (as vigil__median) and the quantiles qs[0..nq) (as
+ * vigil__quantile, at most VIGIL__MAX_QUANTILES) of n doubles in one
+ * selection pass: reorders scratch. */
+#define VIGIL__MAX_QUANTILES 8
+void vigil__median_quantiles(double *scratch, size_t n, const double *qs, size_t nq, double *median,
+                             double *out);
 /* The median absolute deviation of n doubles around `center`: overwrites
  * scratch with |x - center| and reorders it. */
 double vigil__mad(double *scratch, size_t n, double center);

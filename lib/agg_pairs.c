@@ -457,6 +457,29 @@ static void hidx_empty(vigil__hidx *t)
     t->used = 0;
 }
 
+/* Empties a partial's index for its next file, smaller when it was less
+ * than 1/8 full: one partial that took several files while the other
+ * thread merged grew it (131,072 hint slots, 1 MB, in the simulated
+ * month) and every later file's probes then missed the cache all over a
+ * table ten times the size it needs.  Sized for twice what it held, it
+ * grows again as needed. */
+static void hidx_empty_fit(const vigil_allocator *al, vigil__hidx *t)
+{
+    size_t nslots = t->mask + 1, want = 64;
+    if (t->mask && t->used * 8 < nslots) {
+        while (want < t->used * 2) want *= 2;
+        uint64_t *s = want < nslots ? vigil__calloc(al, want, sizeof *s) : NULL;
+        if (s) {
+            vigil__free(al, t->slot);
+            t->slot = s;
+            t->mask = want - 1;
+            t->used = 0;
+            return;
+        }
+    }
+    hidx_empty(t);
+}
+
 /* Empties a merged partial for its next file but keeps its arrays and
  * tables: a partial is refilled after every file, and freeing and growing
  * them again each time left holes in the reading threads' heaps (tens of
@@ -472,7 +495,7 @@ static void agg_reset(vigil__agg *a)
     a->npend = a->ndpend = 0;
     vigil__hidx *idx[] = { &a->pair_idx, &a->hint_idx, &a->names.idx, &a->dns_idx,
                            &a->qname_idx, &a->nx_idx, &a->answer_idx };
-    for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) hidx_empty(idx[i]);
+    for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) hidx_empty_fit(al, idx[i]);
     /* Addresses stay (with their verdicts and merged ids) up to a bound;
      * what they learnt from this file's DNS goes. */
     if (a->naddrs > STICKY_ADDRS) {

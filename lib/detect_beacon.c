@@ -112,14 +112,24 @@ static size_t collapse(const double *ts, size_t m, double gap, double *iv)
  * median.  Uniform jitter of +/-J gives about J/2 on both; heavy tails
  * (log-normal, exponential: random traffic, ~1.0) raise the second.
  * Unlike the MAD it does not vanish when the values split into two equal
- * camps (9 s and 14 s alternating).  Reorders v. */
-static double rel_spread(double *v, size_t n, double median)
+ * camps (9 s and 14 s alternating).  From the median and the 5, 25, 75
+ * and 95% quantiles. */
+static double rel_spread(double median, double q05, double q1, double q3, double q95)
 {
     if (!(median > 0)) return 0;
-    double q1 = vigil__quantile(v, n, 0.25), q3 = vigil__quantile(v, n, 0.75);
-    double q05 = vigil__quantile(v, n, 0.05), q95 = vigil__quantile(v, n, 0.95);
     double iqr = (q3 - q1) / 2, tails = (q95 - q05) / 4;
     return (iqr > tails ? iqr : tails) / median;
+}
+
+/* The median of v[0..n) and their relative spread around it, from one
+ * selection pass (this detector's hot spot: every burst gap tried judges
+ * one).  Reorders v. */
+static void median_spread(double *v, size_t n, double *median, double *spread)
+{
+    static const double qs[4] = { 0.05, 0.25, 0.75, 0.95 };
+    double q[4];
+    vigil__median_quantiles(v, n, qs, 4, median, q);
+    *spread = rel_spread(*median, q[0], q[1], q[2], q[3]);
 }
 
 /* Judges the cadence of burst gap `gap`: 0 when it is not usable (too few
@@ -148,9 +158,8 @@ static int judge_cadence(const double *ts, size_t m, double gap, double *iv, dou
     /* If "sleep" is common the median is an intra-burst spacing, not the
      * beat: e.g. a handshake 0.3 s before each session. */
     if ((double)(c->nint - k) > MAX_SLEEP_SHARE * (double)c->nint) return 0;
-    c->period = vigil__median(tmp, k);
+    median_spread(tmp, k, &c->period, &c->spread);
     if (!(c->period >= MIN_PERIOD)) return 0;
-    c->spread = rel_spread(tmp, k, c->period);
     return 1;
 }
 
@@ -241,9 +250,9 @@ static void judge_regularity(const cadence *c, const double *iv, double *tmp, re
             if (run >= (size_t)m) tmp[n++] = sum;
         }
         if (n < MIN_BEATS - 1) continue;
-        double med = vigil__median(tmp, n);
+        double med, rel;
+        median_spread(tmp, n, &med, &rel);
         if (!(med >= MIN_PERIOD)) continue;
-        double rel = rel_spread(tmp, n, med);
         double eff = rel * sqrt((double)m);
         if (eff >= 0.5 * c->spread) continue;
         size_t cycles = n / (size_t)m;

@@ -77,15 +77,66 @@ static void select_kth(double *a, size_t n, size_t k)
     }
 }
 
-double vigil__quantile(double *scratch, size_t n, double q)
+/* The position of the q-quantile (nearest rank) of n >= 1 values. */
+static size_t quantile_at(size_t n, double q)
 {
-    if (!scratch || n == 0) return 0;
     if (!(q > 0)) q = 0;
     if (q > 1) q = 1;
     size_t k = (size_t)floor(q * (double)(n - 1) + 0.5);
-    if (k >= n) k = n - 1;
+    return k >= n ? n - 1 : k;
+}
+
+double vigil__quantile(double *scratch, size_t n, double q)
+{
+    if (!scratch || n == 0) return 0;
+    size_t k = quantile_at(n, q);
     select_kth(scratch, n, k);
     return scratch[k];
+}
+
+/* Puts the order statistics at the ascending positions ks[0..m) (relative
+ * to `base`, where a[0] sits) in place: the middle one over all of a, then
+ * the others only on their side of it, so m statistics cost about two
+ * selections instead of m. */
+static void select_many(double *a, size_t n, const size_t *ks, size_t m, size_t base)
+{
+    while (m && n > 1) {
+        size_t j = m / 2, k = ks[j] - base;
+        select_kth(a, n, k);
+        size_t l = j, r = j + 1;
+        while (l > 0 && ks[l - 1] == ks[j]) l--;
+        while (r < m && ks[r] == ks[j]) r++;
+        select_many(a, k, ks, l, base); /* a[0..k) <= a[k] */
+        a += k + 1;                     /* a[k] <= a[k+1..n) */
+        n -= k + 1;
+        base += k + 1;
+        ks += r;
+        m -= r;
+    }
+}
+
+void vigil__median_quantiles(double *scratch, size_t n, const double *qs, size_t nq, double *median,
+                             double *out)
+{
+    *median = 0;
+    for (size_t i = 0; i < nq; i++) out[i] = 0;
+    if (!scratch || n == 0) return;
+    size_t ks[VIGIL__MAX_QUANTILES + 2], m = 0;
+    if (nq > VIGIL__MAX_QUANTILES) nq = VIGIL__MAX_QUANTILES;
+    ks[m++] = n / 2;
+    if (n % 2 == 0) ks[m++] = n / 2 - 1;
+    for (size_t i = 0; i < nq; i++) ks[m++] = quantile_at(n, qs[i]);
+    for (size_t i = 1; i < m; i++) /* ascending */
+        for (size_t j = i; j > 0 && ks[j - 1] > ks[j]; j--) {
+            size_t t = ks[j];
+            ks[j] = ks[j - 1];
+            ks[j - 1] = t;
+        }
+    select_many(scratch, n, ks, m, 0);
+    double hi = scratch[n / 2];
+    /* As vigil__median: even counts average the two middle values. */
+    *median = n % 2 ? hi : scratch[n / 2 - 1] / 2 + hi / 2;
+    for (size_t i = 0; i < nq; i++) out[i] = scratch[quantile_at(n, qs[i])];
 }
 
 double vigil__median(double *scratch, size_t n)

@@ -693,6 +693,32 @@ TEST(beacon_util_median_quantile)
     }
 }
 
+/* The one-pass median and quantiles equal the one-at-a-time ones, on
+ * every size from 1 to 300, with runs of equal values, and with quantiles
+ * that coincide with each other and with the middle. */
+TEST(beacon_util_median_quantiles_one_pass)
+{
+    static const double qs[6] = { 0.05, 0.25, 0.5, 0.75, 0.95, 0.25 };
+    double v[300], w[300], got[6], med;
+    uint64_t x = 12345;
+    for (size_t n = 1; n <= 300; n++) {
+        for (size_t i = 0; i < n; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            v[i] = (double)((x >> 33) % (n % 3 ? 1000 : 7)); /* every third size: many ties */
+        }
+        memcpy(w, v, n * sizeof *v);
+        vigil__median_quantiles(w, n, qs, 6, &med, got);
+        memcpy(w, v, n * sizeof *v);
+        CHECK(med == vigil__median(w, n));
+        for (size_t k = 0; k < 6; k++) {
+            memcpy(w, v, n * sizeof *v);
+            CHECK(got[k] == vigil__quantile(w, n, qs[k]));
+        }
+    }
+    vigil__median_quantiles(NULL, 0, qs, 6, &med, got);
+    CHECK(med == 0 && got[0] == 0 && got[5] == 0);
+}
+
 TEST(beacon_util_squash)
 {
     CHECK(fabs(vigil__squash(0.5, 0.5, 0.1) - 0.5) < 1e-12);
