@@ -15,6 +15,7 @@
 #ifndef VIGIL_AGG_H
 #define VIGIL_AGG_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <vigil/finding.h>
@@ -225,9 +226,10 @@ vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src);
 /* Sorts every pair's points by ts now (optional: lets each reading thread
  * do its share before the merge, which then merges sorted runs). */
 vigil_status vigil__agg_sort(vigil__agg *a);
-/* The same for the pairs i with i % nparts == part only, so that threads
- * can share the work; no record may be queued (after a merge or a sort). */
-vigil_status vigil__agg_sort_part(vigil__agg *a, size_t part, size_t nparts);
+/* The same for the chunks of pairs this thread takes from *next (shared
+ * by every thread sorting a, starting at 0), so that threads can share
+ * the work; no record may be queued (after a merge or a sort). */
+vigil_status vigil__agg_sort_part(vigil__agg *a, atomic_size_t *next);
 /* After the last record: sorts, builds name groups, prevalence, per-host
  * days.  No vigil__agg_add after this. */
 vigil_status vigil__agg_finish(vigil__agg *a);

@@ -18,6 +18,7 @@
 #define NX_WINDOW 300.0      /* seconds: the DGA burst window */
 #define QTYPE_TXT 16
 #define RCODE_NXDOMAIN 3
+#define FINISH_AHEAD 8       /* entries prefetched ahead in finish's pass */
 
 /* The registered domain through the Public Suffix List (libpsl).
  *
@@ -1170,6 +1171,9 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     if (a->nnx && !(a->nx_order = vigil__malloc(&a->alloc, a->nnx * sizeof *a->nx_order))) goto out;
     for (size_t i = 0; i < a->ndns; i++) {
         vigil__ag_dns *e = &a->dns[i];
+        /* Each entry's times are a cache miss: prefetched a few ahead. */
+        if (i + FINISH_AHEAD < a->ndns && a->dns[i + FINISH_AHEAD].ts_unsorted)
+            __builtin_prefetch(a->dns[i + FINISH_AHEAD].tenc);
         if (e->ts_unsorted && e->ts_raw) {
             vigil__dns_decode_ts(e, tv);
             vigil__sort_doubles(tv, tmp, e->nts);

@@ -187,19 +187,45 @@ vigil_status vigil__agg_finish_hosts_begin(vigil__agg *a, double first_ts, doubl
     return VIGIL_OK;
 }
 
-size_t vigil__agg_hosts_split(const vigil__agg *a, size_t *first_host)
+/* The points and the number of the sources ranked below r. */
+static uint64_t points_below(const vigil__agg *a, const uint32_t *arank, const uint64_t *srcpts, size_t r,
+                             size_t *hosts)
 {
-    /* Pairs are in source order: the first source boundary at or after
-     * the middle. */
+    uint64_t pts = 0;
+    *hosts = 0;
+    for (size_t i = 0; i < a->naddrs; i++)
+        if ((a->addrs[i].flags & VIGIL__ADDR_SRC) && arank[i] < r) {
+            pts += srcpts[i];
+            ++*hosts;
+        }
+    return pts;
+}
+
+size_t vigil__agg_hosts_split(const vigil__agg *a, const uint32_t *arank, const uint64_t *srcpts,
+                              size_t *first_host)
+{
+    /* Pairs are in source-rank order: the cut is at the first source whose
+     * lower-ranked sources hold at least half the points (a binary search
+     * over ranks, each step a pass over the addresses: no allocation),
+     * then that source's first pair in the order (another one). */
     *first_host = 0;
     if (!a->nhosts || a->npairs < 2) return a->npairs;
-    size_t k = a->npairs / 2;
-    uint32_t src = a->pairs[a->order[k - 1]].src;
-    while (k < a->npairs && a->pairs[a->order[k]].src == src) k++;
-    size_t h = 0;
-    for (size_t j = 1; j < k; j++) h += a->pairs[a->order[j]].src != a->pairs[a->order[j - 1]].src;
-    *first_host = k ? h + 1 : 0;
-    return k;
+    size_t hosts;
+    uint64_t half = points_below(a, arank, srcpts, a->naddrs, &hosts) / 2;
+    size_t lo = 0, hi = a->naddrs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (points_below(a, arank, srcpts, mid, &hosts) >= half) hi = mid;
+        else lo = mid + 1;
+    }
+    points_below(a, arank, srcpts, lo, first_host);
+    size_t k0 = 0, k1 = a->npairs;
+    while (k0 < k1) {
+        size_t mid = k0 + (k1 - k0) / 2;
+        if (arank[a->pairs[a->order[mid]].src] < lo) k0 = mid + 1;
+        else k1 = mid;
+    }
+    return k0;
 }
 
 vigil_status vigil__agg_finish_hosts_range(vigil__agg *a, size_t k0, size_t k1, size_t first_host,

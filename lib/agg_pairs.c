@@ -178,6 +178,7 @@ const char *vigil__agg_name(const vigil__agg *a, uint32_t id)
 /* ---- sorting --------------------------------------------------------------- */
 
 #define FINISH_AHEAD 8 /* pairs prefetched ahead in the passes of sort and finish */
+#define SORT_CHUNK 1024 /* pairs a sorting thread takes at a time */
 #define SORT_RUN 32 /* insertion-sorted block size of the merge sorts */
 #define SORT_TMP_MAX 65536 /* points: bigger pairs are sorted in place */
 
@@ -1193,14 +1194,16 @@ vigil_status vigil__agg_sort(vigil__agg *a)
     vigil_status frc = flush_pending(a);
     if (frc == VIGIL_OK) frc = vigil__agg_flush_dns(a);
     if (frc != VIGIL_OK) return frc;
-    return vigil__agg_sort_part(a, 0, 1);
+    atomic_size_t next;
+    atomic_init(&next, 0);
+    return vigil__agg_sort_part(a, &next);
 }
 
-vigil_status vigil__agg_sort_part(vigil__agg *a, size_t part, size_t nparts)
+vigil_status vigil__agg_sort_part(vigil__agg *a, atomic_size_t *next)
 {
-    if (!a || nparts == 0 || part >= nparts || a->npend || a->ndpend) return VIGIL_EINVAL;
+    if (!a || !next || a->npend || a->ndpend) return VIGIL_EINVAL;
     size_t max = 0;
-    for (size_t i = part; i < a->npairs; i += nparts)
+    for (size_t i = 0; i < a->npairs; i++)
         if (a->pairs[i].unsorted && a->pairs[i].n > max) max = a->pairs[i].n;
     if (max == 0) return VIGIL_OK;
     /* The merge sort's scratch only for pairs up to SORT_TMP_MAX points;
@@ -1209,18 +1212,22 @@ vigil_status vigil__agg_sort_part(vigil__agg *a, size_t part, size_t nparts)
     vigil__conn_point *buf = vigil__malloc(&a->alloc, max * sizeof *buf);
     vigil__conn_point *tmp = vigil__malloc(&a->alloc, tmax * sizeof *tmp);
     vigil_status rc = buf && tmp ? VIGIL_OK : VIGIL_ENOMEM;
-    for (size_t i = part; i < a->npairs && rc == VIGIL_OK; i += nparts) {
-        vigil__ag_pair *p = &a->pairs[i];
-        /* The points of pairs a little ahead: each array is a cache miss. */
-        size_t ahead = i + FINISH_AHEAD * nparts;
-        if (ahead < a->npairs && a->pairs[ahead].unsorted) __builtin_prefetch(a->pairs[ahead].enc);
-        if (!p->unsorted) continue;
-        vigil__pair_decode(p, buf);
-        if (p->n <= tmax) sort_pts(buf, tmp, p->n);
-        else sort_pts_inplace(buf, p->n);
-        rc = reencode(&a->alloc, p, buf, p->n, p->ts_raw);
-        if (rc != VIGIL_OK) break;
-        p->unsorted = 0;
+    /* Chunks from a shared cursor: a few pairs hold most points, and a
+     * fixed share left one thread sorting alone at the end. */
+    for (size_t b; rc == VIGIL_OK && (b = atomic_fetch_add(next, SORT_CHUNK)) < a->npairs;) {
+        size_t e = b + SORT_CHUNK < a->npairs ? b + SORT_CHUNK : a->npairs;
+        for (size_t i = b; i < e && rc == VIGIL_OK; i++) {
+            vigil__ag_pair *p = &a->pairs[i];
+            /* The points of pairs a little ahead: each array is a cache miss. */
+            if (i + FINISH_AHEAD < e && a->pairs[i + FINISH_AHEAD].unsorted)
+                __builtin_prefetch(a->pairs[i + FINISH_AHEAD].enc);
+            if (!p->unsorted) continue;
+            vigil__pair_decode(p, buf);
+            if (p->n <= tmax) sort_pts(buf, tmp, p->n);
+            else sort_pts_inplace(buf, p->n);
+            rc = reencode(&a->alloc, p, buf, p->n, p->ts_raw);
+            if (rc == VIGIL_OK) p->unsorted = 0;
+        }
     }
     vigil__free(&a->alloc, buf);
     vigil__free(&a->alloc, tmp);
@@ -1404,6 +1411,7 @@ typedef struct sort_rec {
     uint64_t k1;    /* primary key */
     uint64_t k2;    /* secondary key */
     uint32_t idx;   /* entry */
+    uint32_t aux;   /* carried along (not a key) */
 } sort_rec;
 
 static inline int sort_rec_less(const sort_rec *a, const sort_rec *b)
@@ -1529,6 +1537,7 @@ static vigil_status build_groups(vigil__agg *a, const uint32_t *arank, const uin
         v[k].k2 = (uint64_t)p->dport << 8 | p->proto;
         v[k].k2 = v[k].k2 << 32 | arank[p->dst];
         v[k].idx = (uint32_t)i;
+        v[k].aux = 0;
         k++;
     }
     sort_recs(v, nn);
@@ -1599,19 +1608,17 @@ static vigil_status pair_order(vigil__agg *a, const uint32_t *arank)
         v[i].k1 = (uint64_t)arank[p->src] << 32 | arank[p->dst];
         v[i].k2 = (uint64_t)p->dport << 8 | p->proto;
         v[i].idx = (uint32_t)i;
+        v[i].aux = p->dst;
     }
     sort_recs(v, a->npairs);
     for (size_t i = 0; i < a->npairs; i++) a->order[i] = v[i].idx;
-    vigil__free(&a->alloc, v);
-    /* Prevalence: distinct srcs per dst. */
-    uint64_t *ds = vigil__malloc(&a->alloc, a->npairs * sizeof *ds);
-    if (!ds) return VIGIL_ENOMEM;
-    for (size_t i = 0; i < a->npairs; i++) ds[i] = (uint64_t)a->pairs[i].dst << 32 | a->pairs[i].src;
-    sort_u64s(ds, a->npairs);
+    /* Prevalence: distinct srcs per dst.  Ranks are one per address, so
+     * the pairs of one (src, dst) are the neighbours with one k1: each run
+     * counts once for its dst (no second sort). */
     for (size_t i = 0; i < a->naddrs; i++) a->addrs[i].prevalence = 0;
     for (size_t i = 0; i < a->npairs; i++)
-        if (i == 0 || ds[i] != ds[i - 1]) a->addrs[ds[i] >> 32].prevalence++;
-    vigil__free(&a->alloc, ds);
+        if (i == 0 || v[i].k1 != v[i - 1].k1) a->addrs[v[i].aux].prevalence++;
+    vigil__free(&a->alloc, v);
     return VIGIL_OK;
 }
 
@@ -1665,6 +1672,7 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
     vigil_status rc = vigil__agg_sort(a);
     if (rc != VIGIL_OK) return rc;
     uint32_t *arank = NULL, *nrank = NULL;
+    uint64_t *srcpts = NULL;
     vigil__conn_point *pts2 = NULL;
     rc = addr_ranks(a, &arank);
     if (rc == VIGIL_OK) rc = name_ranks(a, &nrank);
@@ -1677,6 +1685,9 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
     }
     rc = VIGIL_ENOMEM;
     if (a->npairs && !(a->pair_name = vigil__malloc(&a->alloc, a->npairs * sizeof *a->pair_name))) goto out;
+    /* Points per source: where the hosts' pass is cut in two halves of
+     * equal work (a few hosts with huge pairs left one thread alone). */
+    if (threads > 1 && a->naddrs && !(srcpts = vigil__calloc(&a->alloc, a->naddrs, sizeof *srcpts))) goto out;
     double lo = 0, hi = 0;
     for (size_t i = 0; i < a->npairs; i++) {
         vigil__ag_pair *p = &a->pairs[i];
@@ -1709,6 +1720,7 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
         if (d->prevalence == 0 || first < d->first_seen) d->first_seen = first;
         d->prevalence = 1; /* "seen"; counted below */
         a->addrs[p->src].flags |= VIGIL__ADDR_SRC;
+        if (srcpts) srcpts[p->src] += p->n;
     }
     /* Nothing is looked up by key after this point: the indexes go before
      * finish allocates its own arrays (~100 MB for the simulated month),
@@ -1737,7 +1749,7 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
         rc = VIGIL_ENOMEM;
         goto out;
     }
-    size_t h1 = 0, cut = threads > 1 && a->nhosts > 1 ? vigil__agg_hosts_split(a, &h1) : a->npairs;
+    size_t h1 = 0, cut = pts2 ? vigil__agg_hosts_split(a, arank, srcpts, &h1) : a->npairs;
     for (int k = 0; k < 2; k++) j[k].step = 2;
     j[0].k0 = 0;
     j[0].k1 = cut;
@@ -1763,6 +1775,7 @@ out:
     vigil__free(&a->alloc, arank);
     vigil__free(&a->alloc, nrank);
     vigil__free(&a->alloc, pts2);
+    vigil__free(&a->alloc, srcpts);
     return rc;
 }
 

@@ -284,7 +284,7 @@ static void *read_main(void *arg)
 /* One thread's share of sorting the shared aggregate's points. */
 typedef struct sort_worker {
     vigil__agg *agg;              /* the aggregate */
-    size_t part, nparts;          /* sorts the pairs i with i % nparts == part */
+    atomic_size_t *next;          /* shared: the next chunk of pairs */
     vigil_status status;          /* result */
     pthread_t tid;                /* its thread */
     int started;                  /* tid is to be joined */
@@ -293,7 +293,7 @@ typedef struct sort_worker {
 static void *sort_main(void *arg)
 {
     sort_worker *s = arg;
-    s->status = vigil__agg_sort_part(s->agg, s->part, s->nparts);
+    s->status = vigil__agg_sort_part(s->agg, s->next);
     return NULL;
 }
 
@@ -622,11 +622,12 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
         }
         sort_worker *sw = rc == VIGIL_OK ? vigil__calloc(al, nthreads, sizeof *sw) : NULL;
         if (rc == VIGIL_OK && !sw) rc = VIGIL_ENOMEM;
+        atomic_size_t next;
+        atomic_init(&next, 0);
         if (rc == VIGIL_OK) {
             for (size_t i = 0; i < nthreads; i++) {
                 sw[i].agg = sh.agg;
-                sw[i].part = i;
-                sw[i].nparts = nthreads;
+                sw[i].next = &next;
             }
             for (size_t i = 1; i < nthreads; i++)
                 sw[i].started = pthread_create(&sw[i].tid, NULL, sort_main, &sw[i]) == 0;

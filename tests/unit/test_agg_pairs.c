@@ -728,9 +728,11 @@ TEST(agg_partials_merged_equal_one)
     add(p1.agg, r);
     add(one.agg, r);
     CHECK(vigil__agg_merge(shared.agg, p1.agg) == VIGIL_OK);
-    CHECK(vigil__agg_sort_part(shared.agg, 1, 2) == VIGIL_OK);
-    CHECK(vigil__agg_sort_part(shared.agg, 0, 2) == VIGIL_OK);
-    CHECK(vigil__agg_sort_part(shared.agg, 2, 2) == VIGIL_EINVAL);
+    atomic_size_t next;
+    atomic_init(&next, 0);
+    CHECK(vigil__agg_sort_part(shared.agg, &next) == VIGIL_OK); /* takes every chunk */
+    CHECK(vigil__agg_sort_part(shared.agg, &next) == VIGIL_OK); /* a second thread: none left */
+    CHECK(vigil__agg_sort_part(shared.agg, NULL) == VIGIL_EINVAL);
     CHECK(vigil__agg_finish(one.agg) == VIGIL_OK);
     CHECK(vigil__agg_finish(shared.agg) == VIGIL_OK);
     vigil__agg *x = one.agg, *y = shared.agg;
