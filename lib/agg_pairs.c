@@ -1622,7 +1622,8 @@ static vigil_status pair_order(vigil__agg *a, const uint32_t *arank)
     return VIGIL_OK;
 }
 
-/* One of finish's two-way jobs.  Step 1: job 0 orders the pairs, counts
+/* One of finish's two-way jobs.  Step 0: each job takes its part of the
+ * first pass over the pairs (pairs_pass).  Step 1: job 0 orders the pairs, counts
  * prevalence and builds the name groups while job 1 finishes DNS (they
  * touch different fields: addrs' prevalence against addrs' flags, read
  * only).  Step 2: each fills the hosts of its half of the pair order. */
@@ -1632,16 +1633,81 @@ typedef struct finish_job {
     int step, job;                  /* which work */
     size_t k0, k1, first_host;      /* step 2: the pair-order range */
     vigil__conn_point *pts;         /* step 2: decoding scratch */
+    size_t nparts;                  /* step 0: 1 or 2 parts */
+    uint64_t *srcpts;               /* step 0: points per source, or NULL */
+    double lo, hi;                  /* step 0: span of the part's points */
+    int have;                       /* step 0: lo and hi are set */
     vigil_status rc;                /* result */
     pthread_t tid;                  /* its thread */
     int started;                    /* tid is to be joined */
 } finish_job;
 
+/* Finish's first pass over the pairs, part `part` of `nparts` (1 or 2):
+ * each pair's name, its destination's first contact and "seen", its
+ * source's flag and points, the span of all points.  Work on address x
+ * (as a destination or a source) belongs to part owner(x), so that two
+ * parts never write the same address (or the same pair's name); each
+ * part folds the pairs in index order, as one pass would.  Owners go by
+ * runs of 16 ids, so that the two threads rarely write one cache line. */
+#define OWNER(x, nparts) (((x) >> 4) % (nparts))
+static void pairs_pass(vigil__agg *a, finish_job *j)
+{
+    size_t part = (size_t)j->job, nparts = j->nparts;
+    uint64_t *srcpts = j->srcpts;
+    double lo = 0, hi = 0;
+    int have = 0;
+    for (size_t i = 0; i < a->npairs; i++) {
+        vigil__ag_pair *p = &a->pairs[i];
+        /* Each pair's hint slot, hint and first point are cache misses:
+         * prefetched ahead (the slot twice as far, so that its entry can
+         * be peeked at), they overlap. */
+        if (a->hint_idx.mask && i + 2 * FINISH_AHEAD < a->npairs) {
+            const vigil__ag_pair *q = &a->pairs[i + 2 * FINISH_AHEAD];
+            hint_key qk = { q->src, q->dst };
+            if (OWNER(q->dst, nparts) == part) __builtin_prefetch(&a->hint_idx.slot[hint_tag(&qk) & a->hint_idx.mask]);
+        }
+        if (i + FINISH_AHEAD < a->npairs && OWNER(a->pairs[i + FINISH_AHEAD].dst, nparts) == part) {
+            const vigil__ag_pair *q = &a->pairs[i + FINISH_AHEAD];
+            hint_key qk = { q->src, q->dst };
+            uint32_t e = vigil__hidx_peek(&a->hint_idx, hint_tag(&qk));
+            if (e) __builtin_prefetch(&a->hints[e - 1]);
+            if (q->enc) __builtin_prefetch(q->enc);
+        }
+        if (OWNER(p->src, nparts) == part) {
+            if (!(a->addrs[p->src].flags & VIGIL__ADDR_SRC)) a->addrs[p->src].flags |= VIGIL__ADDR_SRC;
+            if (srcpts) srcpts[p->src] += p->n;
+        }
+        if (OWNER(p->dst, nparts) != part) continue;
+        hint_key hk = { p->src, p->dst };
+        a->pair_name[i] = a->addrs[p->dst].dns_name;
+        if (a->hint_idx.mask) {
+            uint64_t *s = vigil__hidx_probe(&a->hint_idx, hint_tag(&hk), hint_eq, a, &hk);
+            if (*s) a->pair_name[i] = a->hints[(uint32_t)(*s & 0xffffffffu) - 1].name;
+        }
+        vigil__ag_addr *d = &a->addrs[p->dst];
+        double first, last;
+        vigil__pair_span(p, &first, &last);
+        if (!have || first < lo) lo = first;
+        if (!have || last > hi) hi = last;
+        have = 1;
+        if (d->prevalence == 0 || first < d->first_seen) {
+            d->first_seen = first;
+            d->prevalence = 1; /* "seen"; counted below */
+        }
+    }
+    j->lo = lo;
+    j->hi = hi;
+    j->have = have;
+}
+
 static void *finish_main(void *arg)
 {
     finish_job *j = arg;
     vigil__agg *a = j->a;
-    if (j->step == 1 && j->job == 0) {
+    if (j->step == 0) {
+        pairs_pass(a, j);
+        j->rc = VIGIL_OK;
+    } else if (j->step == 1 && j->job == 0) {
         j->rc = pair_order(a, j->arank);
         if (j->rc == VIGIL_OK) j->rc = build_groups(a, j->arank, j->nrank);
     } else if (j->step == 1) {
@@ -1688,40 +1754,28 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
     /* Points per source: where the hosts' pass is cut in two halves of
      * equal work (a few hosts with huge pairs left one thread alone). */
     if (threads > 1 && a->naddrs && !(srcpts = vigil__calloc(&a->alloc, a->naddrs, sizeof *srcpts))) goto out;
-    double lo = 0, hi = 0;
-    for (size_t i = 0; i < a->npairs; i++) {
-        vigil__ag_pair *p = &a->pairs[i];
-        /* Each pair's hint slot, hint and first point are cache misses:
-         * prefetched ahead (the slot twice as far, so that its entry can
-         * be peeked at), they overlap. */
-        if (a->hint_idx.mask && i + 2 * FINISH_AHEAD < a->npairs) {
-            const vigil__ag_pair *q = &a->pairs[i + 2 * FINISH_AHEAD];
-            hint_key qk = { q->src, q->dst };
-            __builtin_prefetch(&a->hint_idx.slot[hint_tag(&qk) & a->hint_idx.mask]);
-        }
-        if (i + FINISH_AHEAD < a->npairs) {
-            const vigil__ag_pair *q = &a->pairs[i + FINISH_AHEAD];
-            hint_key qk = { q->src, q->dst };
-            uint32_t e = vigil__hidx_peek(&a->hint_idx, hint_tag(&qk));
-            if (e) __builtin_prefetch(&a->hints[e - 1]);
-            if (q->enc) __builtin_prefetch(q->enc);
-        }
-        hint_key hk = { p->src, p->dst };
-        a->pair_name[i] = a->addrs[p->dst].dns_name;
-        if (a->hint_idx.mask) {
-            uint64_t *s = vigil__hidx_probe(&a->hint_idx, hint_tag(&hk), hint_eq, a, &hk);
-            if (*s) a->pair_name[i] = a->hints[(uint32_t)(*s & 0xffffffffu) - 1].name;
-        }
-        vigil__ag_addr *d = &a->addrs[p->dst];
-        double first, last;
-        vigil__pair_span(p, &first, &last);
-        if (i == 0 || first < lo) lo = first;
-        if (i == 0 || last > hi) hi = last;
-        if (d->prevalence == 0 || first < d->first_seen) d->first_seen = first;
-        d->prevalence = 1; /* "seen"; counted below */
-        a->addrs[p->src].flags |= VIGIL__ADDR_SRC;
-        if (srcpts) srcpts[p->src] += p->n;
+    finish_job j[2];
+    memset(j, 0, sizeof j);
+    for (int k = 0; k < 2; k++) {
+        j[k].a = a;
+        j[k].arank = arank;
+        j[k].nrank = nrank;
+        j[k].step = 0;
+        j[k].job = k;
+        j[k].nparts = threads > 1 ? 2 : 1;
+        j[k].srcpts = srcpts;
     }
+    if (threads > 1) {
+        rc = finish_step(j, threads);
+    } else {
+        finish_main(&j[0]);
+        rc = j[0].rc;
+    }
+    if (rc != VIGIL_OK) goto out;
+    /* The span of all points: part 0's, widened by part 1's. */
+    double lo = j[0].lo, hi = j[0].hi;
+    if (j[1].have && (!j[0].have || j[1].lo < lo)) lo = j[1].lo;
+    if (j[1].have && (!j[0].have || j[1].hi > hi)) hi = j[1].hi;
     /* Nothing is looked up by key after this point: the indexes go before
      * finish allocates its own arrays (~100 MB for the simulated month),
      * so that finishing does not raise the memory peak; so do the
@@ -1732,15 +1786,7 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
     rc = VIGIL_ENOMEM;
     a->max_pts = vigil__agg_max_pair_points(a);
     if (a->max_pts && !(a->pbuf = vigil__malloc(&a->alloc, a->max_pts * sizeof *a->pbuf))) goto out;
-    finish_job j[2];
-    memset(j, 0, sizeof j);
-    for (int k = 0; k < 2; k++) {
-        j[k].a = a;
-        j[k].arank = arank;
-        j[k].nrank = nrank;
-        j[k].step = 1;
-        j[k].job = k;
-    }
+    for (int k = 0; k < 2; k++) j[k].step = 1;
     rc = finish_step(j, threads);
     if (rc == VIGIL_OK) rc = vigil__agg_finish_hosts_begin(a, lo, hi);
     if (rc != VIGIL_OK) goto out;
