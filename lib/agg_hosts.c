@@ -187,45 +187,40 @@ vigil_status vigil__agg_finish_hosts_begin(vigil__agg *a, double first_ts, doubl
     return VIGIL_OK;
 }
 
-/* The points and the number of the sources ranked below r. */
-static uint64_t points_below(const vigil__agg *a, const uint32_t *arank, const uint64_t *srcpts, size_t r,
-                             size_t *hosts)
-{
-    uint64_t pts = 0;
-    *hosts = 0;
-    for (size_t i = 0; i < a->naddrs; i++)
-        if ((a->addrs[i].flags & VIGIL__ADDR_SRC) && arank[i] < r) {
-            pts += srcpts[i];
-            ++*hosts;
-        }
-    return pts;
-}
-
-size_t vigil__agg_hosts_split(const vigil__agg *a, const uint32_t *arank, const uint64_t *srcpts,
-                              size_t *first_host)
+vigil_status vigil__agg_hosts_split(const vigil__agg *a, const uint32_t *arank, const uint64_t *srcpts,
+                                    size_t *cut, size_t *first_host)
 {
     /* Pairs are in source-rank order: the cut is at the first source whose
-     * lower-ranked sources hold at least half the points (a binary search
-     * over ranks, each step a pass over the addresses: no allocation),
-     * then that source's first pair in the order (another one). */
+     * lower-ranked sources hold at least half the points (one walk over
+     * the addresses in rank order), at that source's first pair in the
+     * order (a binary search). */
     *first_host = 0;
-    if (!a->nhosts || a->npairs < 2) return a->npairs;
-    size_t hosts;
-    uint64_t half = points_below(a, arank, srcpts, a->naddrs, &hosts) / 2;
-    size_t lo = 0, hi = a->naddrs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (points_below(a, arank, srcpts, mid, &hosts) >= half) hi = mid;
-        else lo = mid + 1;
+    *cut = a->npairs;
+    if (!a->nhosts || a->npairs < 2) return VIGIL_OK;
+    uint32_t *byrank = vigil__malloc(&a->alloc, a->naddrs * sizeof *byrank);
+    if (!byrank) return VIGIL_ENOMEM;
+    uint64_t total = 0, below = 0;
+    for (size_t i = 0; i < a->naddrs; i++) {
+        byrank[arank[i]] = (uint32_t)i;
+        if (a->addrs[i].flags & VIGIL__ADDR_SRC) total += srcpts[i];
     }
-    points_below(a, arank, srcpts, lo, first_host);
+    size_t r = 0, hosts = 0;
+    for (; r < a->naddrs && below < total / 2; r++) {
+        uint32_t id = byrank[r];
+        if (!(a->addrs[id].flags & VIGIL__ADDR_SRC)) continue;
+        below += srcpts[id];
+        hosts++;
+    }
+    vigil__free(&a->alloc, byrank);
+    *first_host = hosts;
     size_t k0 = 0, k1 = a->npairs;
     while (k0 < k1) {
         size_t mid = k0 + (k1 - k0) / 2;
-        if (arank[a->pairs[a->order[mid]].src] < lo) k0 = mid + 1;
+        if (arank[a->pairs[a->order[mid]].src] < r) k0 = mid + 1;
         else k1 = mid;
     }
-    return k0;
+    *cut = k0;
+    return VIGIL_OK;
 }
 
 vigil_status vigil__agg_finish_hosts_range(vigil__agg *a, size_t k0, size_t k1, size_t first_host,

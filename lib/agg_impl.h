@@ -548,14 +548,13 @@ size_t vigil__agg_dns_max_ts(const vigil__agg *a);
  * their days from the pairs' span [first_ts, last_ts]; split finds where
  * the pair order (a->order) is cut in two at a source boundary with half
  * the points on each side (arank: address ranks; srcpts: points per
- * source address id; returns the cut, *first_host the host index there);
- * range fills the hosts of
- * order[k0, k1) from host first_host on, decoding into pts (max_pts
- * points; ranges on different threads need their own); end derives the
- * population and the peer distribution. */
+ * source address id; *cut receives the cut, *first_host the host index
+ * there); range fills the hosts of order[k0, k1) from host first_host on,
+ * decoding into pts (max_pts points; ranges on different threads need
+ * their own); end derives the population and the peer distribution. */
 vigil_status vigil__agg_finish_hosts_begin(vigil__agg *a, double first_ts, double last_ts);
-size_t vigil__agg_hosts_split(const vigil__agg *a, const uint32_t *arank, const uint64_t *srcpts,
-                              size_t *first_host);
+vigil_status vigil__agg_hosts_split(const vigil__agg *a, const uint32_t *arank, const uint64_t *srcpts,
+                                    size_t *cut, size_t *first_host);
 vigil_status vigil__agg_finish_hosts_range(vigil__agg *a, size_t k0, size_t k1, size_t first_host,
                                            vigil__conn_point *pts);
 vigil_status vigil__agg_finish_hosts_end(vigil__agg *a);

@@ -1202,16 +1202,13 @@ vigil_status vigil__agg_sort(vigil__agg *a)
 vigil_status vigil__agg_sort_part(vigil__agg *a, atomic_size_t *next)
 {
     if (!a || !next || a->npend || a->ndpend) return VIGIL_EINVAL;
-    size_t max = 0;
-    for (size_t i = 0; i < a->npairs; i++)
-        if (a->pairs[i].unsorted && a->pairs[i].n > max) max = a->pairs[i].n;
-    if (max == 0) return VIGIL_OK;
-    /* The merge sort's scratch only for pairs up to SORT_TMP_MAX points;
-     * bigger ones are sorted in place (this runs at the memory peak). */
-    size_t tmax = max < SORT_TMP_MAX ? max : SORT_TMP_MAX;
-    vigil__conn_point *buf = vigil__malloc(&a->alloc, max * sizeof *buf);
-    vigil__conn_point *tmp = vigil__malloc(&a->alloc, tmax * sizeof *tmp);
-    vigil_status rc = buf && tmp ? VIGIL_OK : VIGIL_ENOMEM;
+    /* Scratch grows to the largest pair this thread sorts (the merge
+     * sort's only up to SORT_TMP_MAX points: bigger pairs are sorted in
+     * place, as this runs at the memory peak).  Only pairs of the chunks
+     * taken are looked at: the other threads are rewriting theirs. */
+    vigil__conn_point *buf = NULL, *tmp = NULL;
+    size_t bcap = 0, tcap = 0;
+    vigil_status rc = VIGIL_OK;
     /* Chunks from a shared cursor: a few pairs hold most points, and a
      * fixed share left one thread sorting alone at the end. */
     for (size_t b; rc == VIGIL_OK && (b = atomic_fetch_add(next, SORT_CHUNK)) < a->npairs;) {
@@ -1222,8 +1219,22 @@ vigil_status vigil__agg_sort_part(vigil__agg *a, atomic_size_t *next)
             if (i + FINISH_AHEAD < e && a->pairs[i + FINISH_AHEAD].unsorted)
                 __builtin_prefetch(a->pairs[i + FINISH_AHEAD].enc);
             if (!p->unsorted) continue;
+            size_t tn = p->n < SORT_TMP_MAX ? p->n : SORT_TMP_MAX;
+            if (p->n > bcap) {
+                vigil__free(&a->alloc, buf);
+                bcap = 0;
+                if (!(buf = vigil__malloc(&a->alloc, (size_t)p->n * sizeof *buf))) rc = VIGIL_ENOMEM;
+                else bcap = p->n;
+            }
+            if (rc == VIGIL_OK && tn > tcap) {
+                vigil__free(&a->alloc, tmp);
+                tcap = 0;
+                if (!(tmp = vigil__malloc(&a->alloc, tn * sizeof *tmp))) rc = VIGIL_ENOMEM;
+                else tcap = tn;
+            }
+            if (rc != VIGIL_OK) break;
             vigil__pair_decode(p, buf);
-            if (p->n <= tmax) sort_pts(buf, tmp, p->n);
+            if (p->n <= SORT_TMP_MAX) sort_pts(buf, tmp, p->n);
             else sort_pts_inplace(buf, p->n);
             rc = reencode(&a->alloc, p, buf, p->n, p->ts_raw);
             if (rc == VIGIL_OK) p->unsorted = 0;
@@ -1795,7 +1806,8 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
         rc = VIGIL_ENOMEM;
         goto out;
     }
-    size_t h1 = 0, cut = pts2 ? vigil__agg_hosts_split(a, arank, srcpts, &h1) : a->npairs;
+    size_t h1 = 0, cut = a->npairs;
+    if (pts2 && (rc = vigil__agg_hosts_split(a, arank, srcpts, &cut, &h1)) != VIGIL_OK) goto out;
     for (int k = 0; k < 2; k++) j[k].step = 2;
     j[0].k0 = 0;
     j[0].k1 = cut;
