@@ -1,5 +1,6 @@
 # vigil -- plain GNU Makefile.  `make` builds build/libvigil.a and build/vigil.
-#   make test    install missing deps, build, run all tests (gcc + clang ASan/UBSan)
+#   make test    install missing deps, build, run all tests (gcc + clang ASan/UBSan,
+#                the threaded CLI paths under clang TSan)
 #   make demo    install missing deps, build, run the main job on embedded defaults
 #   make bench   benchmarks (ratios against baselines run beside them)
 #   make fuzz    each libFuzzer target for FUZZ_SECONDS (clang)
@@ -20,6 +21,10 @@ LDLIBS_ALL := $(PKG_LIBS) -lm -pthread $(LDLIBS)
 ifeq ($(SAN),1)
 CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDLIBS_ALL += -fsanitize=address,undefined
+endif
+ifeq ($(SAN),thread)
+CFLAGS_ALL += -fsanitize=thread -fno-omit-frame-pointer
+LDLIBS_ALL += -fsanitize=thread
 endif
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))

@@ -8,6 +8,10 @@
 #          build/fuzz/*_replay over fuzz/corpus/<parser>/
 #   asan:  the same, rebuilt with clang -fsanitize=address,undefined into
 #          build/asan, run with leak detection on
+#   tsan:  the CLI rebuilt with clang -fsanitize=thread into build/tsan
+#          (1 check), then tests/tsan/run.sh: its threaded paths (simulate,
+#          stats, hunt, a state ingest) with -j2, no report and the same
+#          output as the gcc build
 # The last line printed is the total; the exit status is 1 when anything failed.
 # BUILD (e.g. `make test BUILD=/tmp/b`) moves both build trees.
 set -u
@@ -157,6 +161,18 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS UBSAN_OPTIONS
 run_suite asan "$B/asan"
 unset ASAN_OPTIONS UBSAN_OPTIONS
+
+# 3. clang with ThreadSanitizer: the CLI only (the unit tests are single-
+# threaded but for the hunt cases the CLI runs too).
+printf '\n== tsan build: make -j%s BUILD=%s/tsan CC=clang SAN=thread OPT=-O1 %s/tsan/vigil\n' "$JOBS" "$B" "$B"
+if make --no-print-directory -j"$JOBS" BUILD="$B/tsan" CC=clang SAN=thread OPT=-O1 "$B/tsan/vigil"; then
+    echo "ok   tsan build"
+    add_result "tsan build" 1 0 >/dev/null
+    run_part "tsan cli" sh tests/tsan/run.sh "$B/tsan/vigil" "$B/vigil"
+else
+    echo "FAIL tsan build"
+    add_result "tsan build" 0 1 >/dev/null
+fi
 
 echo
 echo "$total_pass passed, $total_fail failed"
