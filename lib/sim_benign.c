@@ -537,11 +537,10 @@ vigil_status vigil__sim_benign_plan(vigil__sim_world *w)
     p->third0 = (uint32_t)p->nnames;
     char buf[256];
     for (unsigned i = 0; i < NTHIRD; i++) {
-        snprintf(buf, sizeof buf, "%s%s%s%s",
-                 third_prefix[vigil__sim_rng_u64(&r) % COUNT(third_prefix)],
-                 words[vigil__sim_rng_u64(&r) % COUNT(words)],
-                 third_suffix[vigil__sim_rng_u64(&r) % COUNT(third_suffix)],
-                 i % 3 ? ".com" : ".net");
+        /* Last argument's draw first (see SVC_GPO in sim_benign.c's beats). */
+        uint64_t d3 = vigil__sim_rng_u64(&r), d2 = vigil__sim_rng_u64(&r), d1 = vigil__sim_rng_u64(&r);
+        snprintf(buf, sizeof buf, "%s%s%s%s", third_prefix[d1 % COUNT(third_prefix)], words[d2 % COUNT(words)],
+                 third_suffix[d3 % COUNT(third_suffix)], i % 3 ? ".com" : ".net");
         unique_name(seen, set_cap, buf, sizeof buf);
         int cdn = vigil__sim_rng_unit(&r) < 0.5 ? (int)(vigil__sim_rng_u64(&r) % NCDN) : -1;
         rc = add_name(w, p, buf, cdn, -1, cdn >= 0 ? 3 : 1, cdn >= 0 ? 2 : 2,
@@ -644,8 +643,8 @@ vigil_status vigil__sim_benign_plan(vigil__sim_world *w)
         /* Favourite sites: a personal long tail visited again and again. */
         for (unsigned k = 0; k < NFAV; k++)
             b->fav[k] = (uint32_t)(vigil__sim_rng_u64(&hr) % NSITES);
-        b->home_ip = pool_addr(block_base(vigil__sim_rng_u64(&hr), home_octets, COUNT(home_octets)),
-                               (uint32_t)(vigil__sim_rng_u64(&hr) % 800));
+        uint64_t hh = vigil__sim_rng_u64(&hr), hb = vigil__sim_rng_u64(&hr); /* last argument first */
+        b->home_ip = pool_addr(block_base(hb, home_octets, COUNT(home_octets)), (uint32_t)(hh % 800));
         for (unsigned s = 0; s < NSVC; s++) {
             const svc_def *d = &svc_defs[s];
             double per = d->period;
@@ -1316,12 +1315,16 @@ static void svc_beat(gen *g, const hctx *hc, unsigned s, int64_t k, double tk)
         const vigil__sim_host *dc = &g->w->hosts[g->w->dc];
         vigil_addr da = vigil__sim_host_addr(g->w, dc, g->day), ha = addr_at(g, hc, tk);
         internal_tcp(g, ha, da, 88, tk, 0.004 + 0.01 * vigil__sim_rng_unit(&r), 1400, 1350, xc);
-        internal_tcp(g, ha, da, 389, tk + 0.05, 0.05 + 0.4 * vigil__sim_rng_unit(&r),
-                     1200 + (uint64_t)(2000 * vigil__sim_rng_unit(&r)),
-                     3000 + (uint64_t)(15000 * vigil__sim_rng_unit(&r)), xc >> 8);
-        internal_tcp(g, ha, da, 445, tk + 0.6, 0.2 + 1.5 * vigil__sim_rng_unit(&r),
-                     2500 + (uint64_t)(4000 * vigil__sim_rng_unit(&r)),
-                     6000 + (uint64_t)(30000 * vigil__sim_rng_unit(&r)), xc >> 16);
+        /* Draws that were call arguments are made first, last argument
+         * first: C leaves the order of arguments open (clang and gcc
+         * differed, so the same seed gave two worlds); this is the order
+         * gcc used, so worlds keep their bytes. */
+        double l3 = vigil__sim_rng_unit(&r), l2 = vigil__sim_rng_unit(&r), l1 = vigil__sim_rng_unit(&r);
+        internal_tcp(g, ha, da, 389, tk + 0.05, 0.05 + 0.4 * l1, 1200 + (uint64_t)(2000 * l2),
+                     3000 + (uint64_t)(15000 * l3), xc >> 8);
+        double s3 = vigil__sim_rng_unit(&r), s2 = vigil__sim_rng_unit(&r), s1 = vigil__sim_rng_unit(&r);
+        internal_tcp(g, ha, da, 445, tk + 0.6, 0.2 + 1.5 * s1, 2500 + (uint64_t)(4000 * s2),
+                     6000 + (uint64_t)(30000 * s3), xc >> 16);
         return;
     }
 
@@ -1344,17 +1347,18 @@ static void svc_beat(gen *g, const hctx *hc, unsigned s, int64_t k, double tk)
             double dur = mb / (1e6 + 4e6 * vigil__sim_rng_unit(&r));
             svc_tls(g, hc, n, grp, tk, dur > 125 ? 125 : dur, 3000, (uint64_t)mb, xc);
         } else {
-            svc_tls(g, hc, n, grp, tk, 0.3 + 2.5 * vigil__sim_rng_unit(&r),
-                    1500 + (uint64_t)(1500 * vigil__sim_rng_unit(&r)),
-                    4000 + (uint64_t)(26000 * vigil__sim_rng_unit(&r)), xc);
+            double u3 = vigil__sim_rng_unit(&r), u2 = vigil__sim_rng_unit(&r), u1 = vigil__sim_rng_unit(&r);
+            svc_tls(g, hc, n, grp, tk, 0.3 + 2.5 * u1, 1500 + (uint64_t)(1500 * u2),
+                    4000 + (uint64_t)(26000 * u3), xc);
         }
         break;
     }
-    case SVC_TELEMETRY:
-        svc_tls(g, hc, n, grp, tk, 0.2 + 1.3 * vigil__sim_rng_unit(&r),
-                2000 + (uint64_t)(10000 * vigil__sim_rng_unit(&r)),
-                300 + (uint64_t)(300 * vigil__sim_rng_unit(&r)), xc);
+    case SVC_TELEMETRY: {
+        double u3 = vigil__sim_rng_unit(&r), u2 = vigil__sim_rng_unit(&r), u1 = vigil__sim_rng_unit(&r);
+        svc_tls(g, hc, n, grp, tk, 0.2 + 1.3 * u1, 2000 + (uint64_t)(10000 * u2),
+                300 + (uint64_t)(300 * u3), xc);
         break;
+    }
     case SVC_NTP: {
         /* One 48-byte request, one reply, from port 123 to port 123. */
         double dur = 0.008 + 0.06 * vigil__sim_rng_unit(&r);
@@ -1402,9 +1406,9 @@ static void svc_beat(gen *g, const hctx *hc, unsigned s, int64_t k, double tk)
             double sz = 5e4 + 5e6 * vigil__sim_rng_unit(&r);
             svc_tls(g, hc, n, grp, tk, 1 + sz / 1e6, (uint64_t)sz, 4000, xc);
         } else {
-            svc_tls(g, hc, n, grp, tk, 0.3 + 2.7 * vigil__sim_rng_unit(&r),
-                    1000 + (uint64_t)(3000 * vigil__sim_rng_unit(&r)),
-                    1000 + (uint64_t)(5000 * vigil__sim_rng_unit(&r)), xc);
+            double u3 = vigil__sim_rng_unit(&r), u2 = vigil__sim_rng_unit(&r), u1 = vigil__sim_rng_unit(&r);
+            svc_tls(g, hc, n, grp, tk, 0.3 + 2.7 * u1, 1000 + (uint64_t)(3000 * u2),
+                    1000 + (uint64_t)(5000 * u3), xc);
         }
         break;
     }
@@ -1413,8 +1417,8 @@ static void svc_beat(gen *g, const hctx *hc, unsigned s, int64_t k, double tk)
         double tn = beat_time(g, hc, s, k + 1);
         double dur = sched_ok(g, hc, s, tn) ? tn - tk - 0.15 : 1 + 29 * vigil__sim_rng_unit(&r);
         if (dur < 0.05) dur = 0.05;
-        svc_tls(g, hc, n, grp, tk, dur, 600 + (uint64_t)(300 * vigil__sim_rng_unit(&r)),
-                1500 + (uint64_t)(2500 * vigil__sim_rng_unit(&r)), xc);
+        double u2 = vigil__sim_rng_unit(&r), u1 = vigil__sim_rng_unit(&r);
+        svc_tls(g, hc, n, grp, tk, dur, 600 + (uint64_t)(300 * u1), 1500 + (uint64_t)(2500 * u2), xc);
         break;
     }
     default: break;
@@ -1541,8 +1545,8 @@ static void day_events(gen *g, const hctx *hc, int64_t L, const dayplan *d)
         c.a.ssl.server_name = p->vpn_name;
         c.a.ssl.version = "TLSv12";
         c.a.ssl.cipher = ciphers12[0];
-        vigil__sim_tcp_ok(&c, (uint64_t)(dur * (3e3 + 2e4 * vigil__sim_rng_unit(&vr))),
-                          (uint64_t)(dur * (1e4 + 8e4 * vigil__sim_rng_unit(&vr))));
+        double v2 = vigil__sim_rng_unit(&vr), v1 = vigil__sim_rng_unit(&vr);
+        vigil__sim_tcp_ok(&c, (uint64_t)(dur * (3e3 + 2e4 * v1)), (uint64_t)(dur * (1e4 + 8e4 * v2)));
         out(g, &c);
     }
 }
