@@ -537,7 +537,7 @@ vigil_status vigil__sim_benign_plan(vigil__sim_world *w)
     p->third0 = (uint32_t)p->nnames;
     char buf[256];
     for (unsigned i = 0; i < NTHIRD; i++) {
-        /* Last argument's draw first (see SVC_GPO in sim_benign.c's beats). */
+        /* Last argument's draw first: see the group-policy beat below. */
         uint64_t d3 = vigil__sim_rng_u64(&r), d2 = vigil__sim_rng_u64(&r), d1 = vigil__sim_rng_u64(&r);
         snprintf(buf, sizeof buf, "%s%s%s%s", third_prefix[d1 % COUNT(third_prefix)], words[d2 % COUNT(words)],
                  third_suffix[d3 % COUNT(third_suffix)], i % 3 ? ".com" : ".net");
