@@ -1147,6 +1147,16 @@ void vigil__agg_dns_drop_lookup(vigil__agg *a)
     vigil__hidx_free(&a->alloc, &a->dns_idx);
 }
 
+void vigil__agg_unfinish_dns(vigil__agg *a)
+{
+    vigil__free(&a->alloc, a->dns_order);
+    vigil__free(&a->alloc, a->nx_order);
+    vigil__free(&a->alloc, a->dbuf);
+    a->dns_order = a->nx_order = NULL;
+    a->dbuf = NULL;
+    a->max_dts = 0;
+}
+
 vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const uint32_t *nrank)
 {
     vigil__agg_dns_drop_lookup(a);
@@ -1216,14 +1226,7 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     if (maxts && !(a->dbuf = vigil__malloc(&a->alloc, maxts * sizeof *a->dbuf))) goto out;
     rc = VIGIL_OK;
 out:
-    if (rc != VIGIL_OK) {
-        vigil__free(&a->alloc, a->dns_order);
-        vigil__free(&a->alloc, a->nx_order);
-        vigil__free(&a->alloc, a->dbuf);
-        a->dns_order = a->nx_order = NULL;
-        a->dbuf = NULL;
-        a->max_dts = 0;
-    }
+    if (rc != VIGIL_OK) vigil__agg_unfinish_dns(a);
     vigil__free(&a->alloc, tv);
     vigil__free(&a->alloc, tmp);
     vigil__free(&a->alloc, keys);

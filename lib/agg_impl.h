@@ -511,6 +511,8 @@ vigil_status vigil__agg_flush_dns(vigil__agg *a);
 vigil_status vigil__agg_merge_dns(vigil__agg *dst, vigil__agg *src, const uint32_t *amap,
                                   const uint32_t *nmap);
 vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const uint32_t *nrank);
+/* Frees what vigil__agg_finish_dns built (its orders and view buffer). */
+void vigil__agg_unfinish_dns(vigil__agg *a);
 /* Frees the (host, domain) index and the distinct-name set, which only
  * adding and merging use (finish: the counts are complete). */
 void vigil__agg_dns_drop_lookup(vigil__agg *a);

@@ -1823,12 +1823,7 @@ out:
     if (rc != VIGIL_OK) {
         /* As before the call (the DNS job may have succeeded alone). */
         free_finish(a);
-        vigil__free(&a->alloc, a->dns_order);
-        vigil__free(&a->alloc, a->nx_order);
-        vigil__free(&a->alloc, a->dbuf);
-        a->dns_order = a->nx_order = NULL;
-        a->dbuf = NULL;
-        a->max_dts = 0;
+        vigil__agg_unfinish_dns(a);
     }
     vigil__free(&a->alloc, arank);
     vigil__free(&a->alloc, nrank);

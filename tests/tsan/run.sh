@@ -18,27 +18,33 @@ export TSAN_OPTIONS
 pass=0
 fail=0
 
+# run_as BIN OUTPATH CMD... -- runs CMD with the word VIGIL as BIN and the
+# word OUT as OUTPATH (arguments rotated through "$@": no eval, no quoting).
+run_as() {
+    bin=$1
+    outp=$2
+    shift 2
+    n=$#
+    while [ "$n" -gt 0 ]; do
+        a=$1
+        shift
+        [ "$a" = VIGIL ] && a=$bin
+        [ "$a" = OUT ] && a=$outp
+        set -- "$@" "$a"
+        n=$((n - 1))
+    done
+    "$@"
+}
+
 # case NAME CMD... -- runs CMD with the TSan build ($T) and the plain one
 # ($P) in place of the word VIGIL (the word OUT: a path of each build's
 # own, $W/t or $W/p), and compares their standard output.
 case_() {
     name=$1
     shift
-    t_args=""
-    for a in "$@"; do
-        [ "$a" = VIGIL ] && a=$T
-        [ "$a" = OUT ] && a=$W/t
-        t_args="$t_args '$a'"
-    done
-    p_args=""
-    for a in "$@"; do
-        [ "$a" = VIGIL ] && a=$P
-        [ "$a" = OUT ] && a=$W/p
-        p_args="$p_args '$a'"
-    done
-    eval "$t_args" >"$W/t.out" 2>"$W/t.err"
+    run_as "$T" "$W/t" "$@" >"$W/t.out" 2>"$W/t.err"
     st=$?
-    eval "$p_args" >"$W/p.out" 2>/dev/null
+    run_as "$P" "$W/p" "$@" >"$W/p.out" 2>/dev/null
     if [ "$st" != 0 ] || grep -q ThreadSanitizer "$W/t.err"; then
         echo "FAIL $name (status $st)"
         sed -n '1,60p' "$W/t.err" | sed 's/^/  /'
