@@ -4,7 +4,8 @@
  * Input: a sorted vigil_findings.  Output: text on the caller's FILE*.
  * Row: rank, score, kind, src, dst:port/proto, country, AS organisation,
  * best name, conns, period, prevalence; long values are cut with a
- * trailing '~'.  Below it the first reason (verbose: every reason, then a
+ * trailing '~' (a cut source or destination is then printed whole on a
+ * line of its own).  Below it the first reason (verbose: every reason, then a
  * line with the other names, the AS number, first seen, history and
  * new/ongoing when known). */
 #include <math.h>
@@ -177,6 +178,10 @@ vigil_status vigil_findings_write_table(FILE *out, const vigil_findings *fs, siz
         put_utf8(out, org, W_ORG);
         fprintf(out, " %-*s %*s %*s %*u\n", W_NAME, fit(name, W_NAME, c4), W_CONNS, conns, W_PERIOD,
                 period, W_PREV, (unsigned)f->prevalence);
+        /* A cut address cannot be searched for: the whole of it below
+         * (IPv6 mostly; each fits the line). */
+        if (strlen(src) > W_SRC) fprintf(out, "%*s  full src: %s\n", W_RANK + 1, "", src);
+        if (strlen(dst) > W_DST) fprintf(out, "%*s  full destination: %s\n", W_RANK + 1, "", dst);
         uint32_t nr = f->nreasons < VIGIL_FINDING_REASONS ? f->nreasons : VIGIL_FINDING_REASONS;
         if (!verbose && nr > 1) nr = 1;
         for (uint32_t r = 0; r < nr; r++) {

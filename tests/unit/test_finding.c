@@ -236,8 +236,13 @@ TEST(find_table_fits_120)
     h.src = A("10.0.0.1");
     CHECK(vigil_findings_push(&fs, &h) == VIGIL_OK);
     const char *buf = table(&fs, 0, 1);
-    /* header, rows, reasons (3 + 3 + 0); nothing else known: no details line */
-    CHECK_EQ_U(lines_within_120(buf), 1 + 3 + 3 + 3);
+    /* header, rows, reasons (3 + 3 + 0), the cut addresses in full (2);
+     * nothing else known: no details line */
+    CHECK_EQ_U(lines_within_120(buf), 1 + 3 + 3 + 3 + 2);
+    CHECK(strstr(buf, "\n      full src: fd00:1234:5678:9abc:def0:1234:5678:9abc\n") != NULL);
+    CHECK(strstr(buf, "\n      full destination: [2001:db8:1234:5678:9abc:def0:1234:5678](+6):443/tcp\n") != NULL);
+    /* Addresses that fit get no such line. */
+    CHECK(strstr(buf, "full src: 10.") == NULL && strstr(buf, "full destination: 185.") == NULL);
     CHECK(strstr(buf, "  # score kind      src             destination              cc AS org        name"
                       "                   conns  period prev\n") == buf);
     CHECK(strstr(buf, "\n  1 0.940 beacon    10.10.3.7       185.10.2.33:443/tcp      -  -             "
@@ -250,7 +255,7 @@ TEST(find_table_fits_120)
     CHECK_EQ_U(lines_within_120(buf), 3);
     CHECK(strstr(buf, "    - regular interval (60 s, jitter 19%)\n") != NULL);
     buf = table(&fs, 0, 0);
-    CHECK_EQ_U(lines_within_120(buf), 1 + 2 + 2 + 1);
+    CHECK_EQ_U(lines_within_120(buf), 1 + 2 + 2 + 1 + 2);
     vigil_findings_free(&fs);
 }
 
