@@ -172,16 +172,17 @@ vigil_status vigil_findings_write_table(FILE *out, const vigil_findings *fs, siz
         fmt_count(f->conns, conns, sizeof conns);
         fmt_period(f->period_s, period, sizeof period);
         double score = isfinite(f->score) ? f->score : 0;
+        const char *src_cell = fit(src, W_SRC, c2), *dst_cell = fit(dst, W_DST, c3);
         fprintf(out, "%*zu %*.3f %-*s %-*s %-*s %-*s ", W_RANK, i + 1, W_SCORE, score, W_KIND,
-                fit(vigil_finding_kind_name(f->kind), W_KIND, c1), W_SRC, fit(src, W_SRC, c2), W_DST,
-                fit(dst, W_DST, c3), W_CC, cc);
+                fit(vigil_finding_kind_name(f->kind), W_KIND, c1), W_SRC, src_cell, W_DST, dst_cell,
+                W_CC, cc);
         put_utf8(out, org, W_ORG);
         fprintf(out, " %-*s %*s %*s %*u\n", W_NAME, fit(name, W_NAME, c4), W_CONNS, conns, W_PERIOD,
                 period, W_PREV, (unsigned)f->prevalence);
         /* A cut address cannot be searched for: the whole of it below
          * (IPv6 mostly; each fits the line). */
-        if (strlen(src) > W_SRC) fprintf(out, "%*s  full src: %s\n", W_RANK + 1, "", src);
-        if (strlen(dst) > W_DST) fprintf(out, "%*s  full destination: %s\n", W_RANK + 1, "", dst);
+        if (src_cell != src) fprintf(out, "%*s  full src: %s\n", W_RANK + 1, "", src);
+        if (dst_cell != dst) fprintf(out, "%*s  full destination: %s\n", W_RANK + 1, "", dst);
         uint32_t nr = f->nreasons < VIGIL_FINDING_REASONS ? f->nreasons : VIGIL_FINDING_REASONS;
         if (!verbose && nr > 1) nr = 1;
         for (uint32_t r = 0; r < nr; r++) {
