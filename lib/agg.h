@@ -202,7 +202,7 @@ double vigil__mad(double *scratch, size_t n, double center);
  * Thread-safe; answers for names up to 62 bytes are memoised per thread. */
 size_t vigil__registered_domain(const char *s, size_t n);
 
-/* ---- the aggregator (agg_pairs.c, agg_dns.c, agg_hosts.c) ----------------- */
+/* ---- the aggregator (agg_pairs.c, agg_defer.c, agg_dns.c, agg_hosts.c) ----- */
 
 typedef struct vigil__agg vigil__agg;
 
@@ -218,6 +218,21 @@ void vigil__agg_free(vigil__agg *a);
  * look-ups are then done once per record, not once in the partial and
  * once more when merging. */
 void vigil__agg_set_partial(vigil__agg *a, int on);
+/* Makes `a` defer its kept connections (before any record): added or
+ * merged in, they wait in hash buckets, and its pairs are built from them
+ * in one go by vigil__agg_settle_threads (or the sort, or finish).  For an
+ * aggregate that takes many files' records (hunt.c's shared one): no pair
+ * look-up and no growing array per connection, each pair's points sorted
+ * and stored once (agg_defer.c). */
+vigil_status vigil__agg_set_deferred(vigil__agg *a);
+/* Builds the pairs of every deferred connection, on up to `threads`
+ * threads (buckets from a shared cursor); the pairs come out sorted.  The
+ * result is the same whatever the count. */
+vigil_status vigil__agg_settle_threads(vigil__agg *a, int threads);
+/* Each bucket's room before its records go on in chunks of their own
+ * (default 32 MB; read when an aggregate is made deferred).  A test hook:
+ * tests lower it to reach those chunks. */
+extern size_t vigil__defer_slot_bytes;
 /* Accounts one record (conn, dns, ssl, http; others are ignored). */
 vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec);
 /* Moves everything of src into dst (per-thread aggregators); src is left

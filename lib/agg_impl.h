@@ -1,6 +1,7 @@
 /* agg_impl.h -- the aggregator's private state, shared by agg_pairs.c (core,
- * pairs, names, groups), agg_dns.c (DNS and NXDOMAIN) and agg_hosts.c
- * (per-host days, peers).  Only these three files include it.
+ * pairs, names, groups), agg_defer.c (deferred connections), agg_dns.c (DNS
+ * and NXDOMAIN) and agg_hosts.c (per-host days, peers).  Only these files
+ * include it.
  *
  * Every table here is an open-addressing hash index (vigil__hidx) over a
  * plain array of entries: the index maps a key to an entry number, the
@@ -85,6 +86,15 @@ VIGIL__HOT uint64_t vigil__mix64(uint64_t x)
     x ^= x >> 32;
     return x;
 }
+/* The hash tag of a pair key (src, dst, dport, proto). */
+VIGIL__HOT uint32_t vigil__pair_tag(uint32_t src, uint32_t dst, uint16_t dport, uint8_t proto)
+{
+    uint64_t x = ((uint64_t)src << 32 | dst) * 0x9e3779b97f4a7c15ULL;
+    return (uint32_t)(vigil__mix64(x ^ ((uint64_t)dport << 8 | proto)) >> 32);
+}
+
+static inline uint32_t vigil__clamp32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
+
 /* FNV-1a over bytes, then mixed: for names. */
 uint64_t vigil__hash_bytes(const void *p, size_t n);
 
@@ -219,6 +229,10 @@ typedef struct __attribute__((packed, aligned(4))) vigil__ag_pair {
     uint8_t unsorted : 1;     /* a point arrived before (or at) the
                                  previous one's ts */
     uint8_t ts_raw : 1;       /* times stored as raw doubles */
+    uint8_t enc_ext : 1;      /* enc is not the allocator's: it lies in a
+                                 settled bucket's memory (agg_defer.c),
+                                 exactly used + 8 bytes; copied out
+                                 before it grows, never freed alone */
     uint32_t n;               /* points */
     uint32_t used;            /* bytes of enc used (the trailer and the
                                  allocation size follow: vigil__enc_size) */
@@ -244,6 +258,14 @@ size_t vigil__pair_decode(const vigil__ag_pair *p, vigil__conn_point *out);
 void vigil__pair_span(const vigil__ag_pair *p, double *first, double *last);
 /* The largest point count of any pair of a (buffer size for decode). */
 size_t vigil__agg_max_pair_points(const vigil__agg *a);
+/* Encodes pts[0..n) (already decoded, so p's bytes may be overwritten) as
+ * p's points, raw times when `raw`; in place unless the size class
+ * changes (allocated when p->enc is NULL).  Sets used and ts_raw, not n. */
+vigil_status vigil__pair_reencode(const vigil_allocator *al, vigil__ag_pair *p, const vigil__conn_point *pts,
+                                  size_t n, int raw);
+/* Sorts points by (ts, bytes): a merge sort through tmp (n entries), or
+ * in place when tmp is NULL or n is above 65,536. */
+void vigil__sort_points(vigil__conn_point *v, vigil__conn_point *tmp, size_t n);
 
 /* A connection whose originator bytes did not fit a point's 32 bits: the
  * exact count, for the per-host days (rare: a side list, not a field of
@@ -358,8 +380,13 @@ typedef struct vigil__ag_pending {
 
 #define VIGIL__AGG_BATCH 16 /* kept connections resolved together */
 
-/* A DNS query waiting in the batch (agg_dns.c): what it adds to its
- * (host, domain) entry, computed when it was queued. */
+/* Adds one connection's bytes, duration and state to p's sums and counts
+ * (not its point, not p->n). */
+void vigil__pair_count(vigil__ag_pair *p, const vigil__ag_pending *c);
+
+/* Deferred connections: hash buckets of encoded records (agg_defer.c). */
+typedef struct vigil__defer vigil__defer;
+
 typedef struct vigil__ag_dnspend {
     uint32_t src, domain;  /* the entry's key */
     uint32_t tag;          /* its hash tag */
@@ -387,8 +414,17 @@ struct vigil__agg {
     size_t npend;                 /* entries of pend */
 
     vigil__hidx pair_idx;         /* (src, dst, dport, proto) -> pair */
+    int pair_idx_stale;           /* pairs were made without the index
+                                     (a settle): rebuilt before a look-up */
     vigil__ag_pair *pairs;
     size_t npairs, pairs_cap;
+    int maybe_unsorted;           /* a pair may have unsorted points (set
+                                     by every append; pairs built by a
+                                     settle come sorted) */
+
+    vigil__defer *defer;          /* vigil__agg_set_deferred: kept
+                                     connections waiting in hash buckets
+                                     (agg_defer.c), else NULL */
 
     vigil__ag_big *big;           /* clamped points' exact bytes */
     size_t nbig, big_cap;
@@ -521,6 +557,19 @@ void vigil__agg_free_dns(vigil__agg *a);
 /* Raw access for the state database (state_agg.c), which writes an
  * unfinished aggregate out as rows and reads rows back into one. */
 /* agg_pairs.c: the pair of the key, created empty when new. */
+/* Deferred connections (agg_defer.c).  push: q[0..n) (ids and tags of
+ * a; q is reordered) into their buckets.  replay: every deferred record
+ * through the ordinary batch (a's pairs as they are), buckets emptied.
+ * free: the buckets. */
+vigil_status vigil__agg_defer_push(vigil__agg *a, vigil__ag_pending *q, size_t n);
+vigil_status vigil__agg_defer_replay(vigil__agg *a);
+void vigil__agg_defer_free(vigil__agg *a);
+/* Queues one kept connection (a's ids) on a's ordinary path: the batch,
+ * the pair look-up, the append. */
+vigil_status vigil__agg_pend(vigil__agg *a, const vigil__ag_pending *c);
+/* Rebuilds the pair index from the pairs (after a settle). */
+vigil_status vigil__agg_pair_reindex(vigil__agg *a);
+
 vigil_status vigil__agg_pair_get(vigil__agg *a, uint32_t src, uint32_t dst, uint16_t dport,
                                  uint8_t proto, uint32_t *out);
 /* Appends a point to pair pi (vigil__pair_push; sums are the caller's). */

@@ -282,6 +282,12 @@ static void sort_pts(vigil__conn_point *v, vigil__conn_point *tmp, size_t n)
 
 INPLACE_SORT(sort_pts_inplace, vigil__conn_point, pt_less)
 
+void vigil__sort_points(vigil__conn_point *v, vigil__conn_point *tmp, size_t n)
+{
+    if (tmp && n <= SORT_TMP_MAX) sort_pts(v, tmp, n);
+    else sort_pts_inplace(v, n);
+}
+
 static inline int uptr_less(const uintptr_t *a, const uintptr_t *b) { return *a < *b; }
 INPLACE_SORT(sort_uptrs, uintptr_t, uptr_less)
 
@@ -408,7 +414,7 @@ static void agg_clear(vigil__agg *a)
     uintptr_t *blocks = nb >= FREE_SORTED_MIN ? vigil__malloc(al, nb * sizeof *blocks) : NULL;
     if (blocks) {
         for (size_t i = 0; i < a->npairs; i++)
-            if (a->pairs[i].enc) blocks[k++] = (uintptr_t)a->pairs[i].enc;
+            if (a->pairs[i].enc && !a->pairs[i].enc_ext) blocks[k++] = (uintptr_t)a->pairs[i].enc;
         for (size_t i = 0; i < a->ndns; i++)
             if (a->dns[i].tenc) blocks[k++] = (uintptr_t)a->dns[i].tenc;
         for (size_t i = 0; i < a->nnx; i++)
@@ -421,7 +427,9 @@ static void agg_clear(vigil__agg *a)
         for (size_t i = 0; i < a->nnx; i++) a->nx[i].ev = NULL;
     }
     vigil__agg_free_dns(a);
-    for (size_t i = 0; i < a->npairs; i++) vigil__free(al, a->pairs[i].enc);
+    for (size_t i = 0; i < a->npairs; i++)
+        if (!a->pairs[i].enc_ext) vigil__free(al, a->pairs[i].enc);
+    vigil__agg_defer_free(a); /* after the pairs: their enc_ext arrays */
     vigil__free(al, a->pairs);
     vigil__hidx_free(al, &a->pair_idx);
     vigil__free(al, a->hints);
@@ -705,17 +713,17 @@ static int pair_eq(const void *ctx, uint32_t idx, const void *key)
     return p->src == k->src && p->dst == k->dst && p->dport == k->dport && p->proto == k->proto;
 }
 
-VIGIL__HOT uint32_t pair_tag(const pair_key *k)
-{
-    uint64_t x = ((uint64_t)k->src << 32 | k->dst) * 0x9e3779b97f4a7c15ULL;
-    return (uint32_t)(vigil__mix64(x ^ ((uint64_t)k->dport << 8 | k->proto)) >> 32);
-}
+VIGIL__HOT uint32_t pair_tag(const pair_key *k) { return vigil__pair_tag(k->src, k->dst, k->dport, k->proto); }
 
 /* The pair of key k, created empty when new; *out is its index. */
 static vigil_status pair_get(vigil__agg *a, const pair_key *k, uint32_t *out)
 {
     uint32_t tag = pair_tag(k);
     uint64_t *s;
+    if (a->pair_idx_stale) {
+        vigil_status rc = vigil__agg_pair_reindex(a);
+        if (rc != VIGIL_OK) return rc;
+    }
     if (a->pair_idx.mask) {
         s = vigil__hidx_probe(&a->pair_idx, tag, pair_eq, a, k);
         if (*s) {
@@ -737,6 +745,21 @@ static vigil_status pair_get(vigil__agg *a, const pair_key *k, uint32_t *out)
     s = vigil__hidx_probe(&a->pair_idx, tag, pair_eq, a, k);
     vigil__hidx_set(&a->pair_idx, s, tag, (uint32_t)a->npairs);
     *out = (uint32_t)a->npairs++;
+    return VIGIL_OK;
+}
+
+vigil_status vigil__agg_pair_reindex(vigil__agg *a)
+{
+    vigil__hidx_free(&a->alloc, &a->pair_idx);
+    for (size_t i = 0; i < a->npairs; i++) {
+        const vigil__ag_pair *p = &a->pairs[i];
+        pair_key k = { p->src, p->dst, p->dport, p->proto };
+        uint32_t tag = pair_tag(&k);
+        vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->pair_idx);
+        if (rc != VIGIL_OK) return rc;
+        vigil__hidx_set(&a->pair_idx, vigil__hidx_probe(&a->pair_idx, tag, pair_eq, a, &k), tag, (uint32_t)i);
+    }
+    a->pair_idx_stale = 0;
     return VIGIL_OK;
 }
 
@@ -769,6 +792,16 @@ static vigil_status enc_fit(const vigil_allocator *al, vigil__ag_pair *p, size_t
 {
     if (used > UINT32_MAX - 64) return VIGIL_ENOMEM;
     size_t want = vigil__enc_size(used);
+    if (p->enc_ext) {
+        /* Out of the settled bucket's memory into an array of its own. */
+        unsigned char *ne = vigil__malloc(al, want);
+        if (!ne) return VIGIL_ENOMEM;
+        size_t keep = (size_t)p->used + 8 < want ? (size_t)p->used + 8 : want;
+        memcpy(ne, p->enc, keep);
+        p->enc = ne;
+        p->enc_ext = 0;
+        return VIGIL_OK;
+    }
     if (p->enc && want == vigil__enc_size(p->used)) return VIGIL_OK;
     unsigned char *ne = vigil__realloc(al, p->enc, want);
     if (!ne) return VIGIL_ENOMEM;
@@ -821,11 +854,9 @@ size_t vigil__pair_decode(const vigil__ag_pair *p, vigil__conn_point *out)
     return p->n;
 }
 
-/* Re-encodes p's points from pts[0..n) (already decoded, so p's bytes may
- * be overwritten), raw times when `raw`; in place unless the size class
- * changes. */
-static vigil_status reencode(const vigil_allocator *al, vigil__ag_pair *p, const vigil__conn_point *pts,
-                             size_t n, int raw)
+/* (agg_impl.h) */
+vigil_status vigil__pair_reencode(const vigil_allocator *al, vigil__ag_pair *p, const vigil__conn_point *pts,
+                                  size_t n, int raw)
 {
     size_t bytes = 0;
     int64_t last = 0;
@@ -856,7 +887,7 @@ static vigil_status to_raw(const vigil_allocator *al, vigil__ag_pair *p)
     vigil__conn_point *tmp = p->n ? vigil__malloc(al, p->n * sizeof *tmp) : NULL;
     if (p->n && !tmp) return VIGIL_ENOMEM;
     if (p->n) vigil__pair_decode(p, tmp);
-    vigil_status rc = reencode(al, p, tmp, p->n, 1);
+    vigil_status rc = vigil__pair_reencode(al, p, tmp, p->n, 1);
     vigil__free(al, tmp);
     return rc;
 }
@@ -921,25 +952,10 @@ size_t vigil__agg_max_pair_points(const vigil__agg *a)
     return m;
 }
 
-static uint32_t clamp32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
-
-/* Appends one pending connection to its pair (index pi). */
-static vigil_status append_point(vigil__agg *a, uint32_t pi, const vigil__ag_pending *c)
+/* Adds one connection's bytes, duration and state to p's sums and counts
+ * (not its point, not p->n). */
+void vigil__pair_count(vigil__ag_pair *p, const vigil__ag_pending *c)
 {
-    vigil__ag_pair *p = &a->pairs[pi];
-    vigil_status rc;
-    double ts = c->ts;
-    if (c->ob > UINT32_MAX) {
-        rc = vigil__grow(&a->alloc, (void **)&a->big, &a->big_cap, a->nbig + 1, sizeof *a->big);
-        if (rc != VIGIL_OK) return rc;
-        a->big[a->nbig].pair = pi;
-        a->big[a->nbig].ts = ts;
-        a->big[a->nbig].bytes = c->ob;
-        a->nbig++;
-    }
-    vigil__conn_point pt = { ts, clamp32(c->ob), clamp32(c->rb) };
-    rc = vigil__pair_push(&a->alloc, p, &pt);
-    if (rc != VIGIL_OK) return rc;
     p->bytes_out += c->ob;
     p->bytes_in += c->rb;
     if (c->has_dur) {
@@ -968,6 +984,27 @@ static vigil_status append_point(vigil__agg *a, uint32_t pi, const vigil__ag_pen
         if (data) p->n_ok++;
         break;
     }
+}
+
+/* Appends one pending connection to its pair (index pi). */
+static vigil_status append_point(vigil__agg *a, uint32_t pi, const vigil__ag_pending *c)
+{
+    vigil__ag_pair *p = &a->pairs[pi];
+    vigil_status rc;
+    a->maybe_unsorted = 1;
+    double ts = c->ts;
+    if (c->ob > UINT32_MAX) {
+        rc = vigil__grow(&a->alloc, (void **)&a->big, &a->big_cap, a->nbig + 1, sizeof *a->big);
+        if (rc != VIGIL_OK) return rc;
+        a->big[a->nbig].pair = pi;
+        a->big[a->nbig].ts = ts;
+        a->big[a->nbig].bytes = c->ob;
+        a->nbig++;
+    }
+    vigil__conn_point pt = { ts, vigil__clamp32(c->ob), vigil__clamp32(c->rb) };
+    rc = vigil__pair_push(&a->alloc, p, &pt);
+    if (rc != VIGIL_OK) return rc;
+    vigil__pair_count(p, c);
     return VIGIL_OK;
 }
 
@@ -992,6 +1029,11 @@ static vigil_status flush_pending(vigil__agg *a)
         a->npend = 0;
         return VIGIL_OK;
     }
+    if (a->defer) {
+        /* Deferred: to the buckets (agg_defer.c). */
+        a->npend = 0;
+        return vigil__agg_defer_push(a, a->pend, n);
+    }
     /* The slots were prefetched when queued: follow each chain by tags
      * alone and prefetch the pair the first matching tag names, so that
      * pair_get's key comparisons do not miss one after the other. */
@@ -1012,6 +1054,13 @@ static vigil_status flush_pending(vigil__agg *a)
     for (size_t i = 0; i < done && rc == VIGIL_OK; i++) rc = append_point(a, pi[i], &a->pend[i]);
     a->npend = 0;
     return rc;
+}
+
+vigil_status vigil__agg_pend(vigil__agg *a, const vigil__ag_pending *c)
+{
+    a->pend[a->npend++] = *c;
+    if (a->pair_idx.mask) __builtin_prefetch(&a->pair_idx.slot[c->tag & a->pair_idx.mask]);
+    return a->npend == VIGIL__AGG_BATCH ? flush_pending(a) : VIGIL_OK;
 }
 
 static vigil_status add_conn(vigil__agg *a, const vigil_record *rec)
@@ -1191,7 +1240,8 @@ vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec)
 vigil_status vigil__agg_sort(vigil__agg *a)
 {
     if (!a) return VIGIL_EINVAL;
-    vigil_status frc = flush_pending(a);
+    vigil_status frc = a->defer ? vigil__agg_settle_threads(a, 1) : VIGIL_OK;
+    if (frc == VIGIL_OK) frc = flush_pending(a);
     if (frc == VIGIL_OK) frc = vigil__agg_flush_dns(a);
     if (frc != VIGIL_OK) return frc;
     atomic_size_t next;
@@ -1202,6 +1252,9 @@ vigil_status vigil__agg_sort(vigil__agg *a)
 vigil_status vigil__agg_sort_part(vigil__agg *a, atomic_size_t *next)
 {
     if (!a || !next || a->npend || a->ndpend) return VIGIL_EINVAL;
+    /* Every pair was made sorted (settled) and none has grown since:
+     * nothing to look at. */
+    if (!a->maybe_unsorted) return VIGIL_OK;
     /* Scratch grows to the largest pair this thread sorts (the merge
      * sort's only up to SORT_TMP_MAX points: bigger pairs are sorted in
      * place, as this runs at the memory peak).  Only pairs of the chunks
@@ -1236,7 +1289,7 @@ vigil_status vigil__agg_sort_part(vigil__agg *a, atomic_size_t *next)
             vigil__pair_decode(p, buf);
             if (p->n <= SORT_TMP_MAX) sort_pts(buf, tmp, p->n);
             else sort_pts_inplace(buf, p->n);
-            rc = reencode(&a->alloc, p, buf, p->n, p->ts_raw);
+            rc = vigil__pair_reencode(&a->alloc, p, buf, p->n, p->ts_raw);
             if (rc == VIGIL_OK) p->unsorted = 0;
         }
     }
@@ -1253,10 +1306,11 @@ static vigil_status pair_absorb(vigil__agg *a, vigil__ag_pair *p, vigil__ag_pair
 {
     size_t n = (size_t)p->n + q->n;
     if (n > UINT32_MAX) return VIGIL_ENOMEM;
+    a->maybe_unsorted = 1;
     /* Interleaved points are appended and sorted later (vigil__agg_sort):
      * merging them here would copy a long-lived pair's whole array at
      * every merge, and hunt.c merges after every file. */
-    if (p->n == 0 && memcmp(&a->alloc, qal, sizeof *qal) == 0) {
+    if (p->n == 0 && !p->enc_ext && !q->enc_ext && memcmp(&a->alloc, qal, sizeof *qal) == 0) {
         /* A new pair, same allocator: take q's encoding as it is. */
         vigil__free(&a->alloc, p->enc);
         p->enc = q->enc;
@@ -1300,8 +1354,9 @@ static vigil_status pair_absorb(vigil__agg *a, vigil__ag_pair *p, vigil__ag_pair
     p->n_rej += q->n_rej;
     p->n_s0 += q->n_s0;
     p->n_ok += q->n_ok;
-    vigil__free(qal, q->enc);
+    if (!q->enc_ext) vigil__free(qal, q->enc);
     q->enc = NULL;
+    q->enc_ext = 0;
     q->n = q->used = 0;
     return VIGIL_OK;
 }
@@ -1309,7 +1364,9 @@ static vigil_status pair_absorb(vigil__agg *a, vigil__ag_pair *p, vigil__ag_pair
 vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
 {
     if (!dst || !src || dst == src || dst->finished || src->finished) return VIGIL_EINVAL;
-    vigil_status rc = flush_pending(dst);
+    /* src's deferred connections become its pairs first. */
+    vigil_status rc = src->defer ? vigil__agg_settle_threads(src, 1) : VIGIL_OK;
+    if (rc == VIGIL_OK) rc = flush_pending(dst);
     if (rc == VIGIL_OK) rc = flush_pending(src);
     if (rc == VIGIL_OK) rc = vigil__agg_flush_dns(dst);
     if (rc == VIGIL_OK) rc = vigil__agg_flush_dns(src);
@@ -1361,8 +1418,19 @@ vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
         if (rc == VIGIL_OK) rc = pair_absorb(dst, &dst->pairs[pi], q, &src->alloc);
         pmap[i] = pi;
     }
-    /* A partial's queued connections, through dst's batch. */
-    for (size_t i = 0; i < src->ndq && rc == VIGIL_OK; i++) {
+    /* A partial's queued connections: to dst's buckets when it defers
+     * them, else through its batch. */
+    if (dst->defer && src->ndq && rc == VIGIL_OK) {
+        /* (src is reset after the merge: its queue is rewritten here.) */
+        for (size_t i = 0; i < src->ndq; i++) {
+            vigil__ag_pending *q = &src->dq[i];
+            q->src = am[q->src];
+            q->dst = am[q->dst];
+            q->tag = vigil__pair_tag(q->src, q->dst, q->dport, q->proto);
+        }
+        rc = vigil__agg_defer_push(dst, src->dq, src->ndq);
+    }
+    for (size_t i = 0; !dst->defer && i < src->ndq && rc == VIGIL_OK; i++) {
         vigil__ag_pending *q = &dst->pend[dst->npend++];
         *q = src->dq[i];
         q->src = am[q->src];
@@ -2008,6 +2076,7 @@ vigil_status vigil__agg_pair_get(vigil__agg *a, uint32_t src, uint32_t dst, uint
 
 vigil_status vigil__agg_pair_push(vigil__agg *a, uint32_t pi, const vigil__conn_point *pt)
 {
+    a->maybe_unsorted = 1;
     return vigil__pair_push(&a->alloc, &a->pairs[pi], pt);
 }
 

@@ -555,6 +555,9 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
     rc = VIGIL_OK;
     if (!sh.by_day) {
         rc = vigil__agg_new(&sh.agg, nets, al);
+        /* Its connections wait in buckets until the reading is over
+         * (agg_defer.c). */
+        if (rc == VIGIL_OK) rc = vigil__agg_set_deferred(sh.agg);
         if (rc != VIGIL_OK) goto out;
         if (pthread_mutex_init(&sh.agg_lock, NULL) != 0) {
             rc = VIGIL_ETHREAD;
@@ -614,12 +617,14 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
             vigil__agg_free(m);
         }
     } else {
-        /* Every partial is in (their memory goes before the sort's
-         * buffers): sort the pairs' points on every thread. */
+        /* Every partial is in (their memory goes before the pairs are
+         * built): the pairs built from the deferred connections, then
+         * any point still unsorted sorted, on every thread. */
         for (size_t i = 0; i < nthreads; i++) {
             vigil__agg_free(w[i].agg);
             w[i].agg = NULL;
         }
+        if (rc == VIGIL_OK) rc = vigil__agg_settle_threads(sh.agg, (int)nthreads);
         sort_worker *sw = rc == VIGIL_OK ? vigil__calloc(al, nthreads, sizeof *sw) : NULL;
         if (rc == VIGIL_OK && !sw) rc = VIGIL_ENOMEM;
         atomic_size_t next;

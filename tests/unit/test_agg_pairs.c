@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "test.h"
 #include "agg.h"
+#include "fixture.h"
 
 /* ---- record builders ---------------------------------------------------------- */
 
@@ -762,6 +763,198 @@ TEST(agg_partials_merged_equal_one)
     fx_free(&p2);
 }
 
+/* ---- deferred connections (agg_defer.c) ----------------------------------------- */
+
+/* Connection k of a workload made to reach the deferred path's edges:
+ * ~3,000 pairs over IPv4 and IPv6 (every bucket gets some), one pair of
+ * 70,000 points in falling time order (above the merge sort's 65,536:
+ * sorted in place), times that are not whole microseconds, equal times
+ * told apart by their bytes, more than 4 GiB, durations unset, negative,
+ * not whole microseconds, and every state the counts know. */
+static vigil_record defer_rec(size_t k, uint64_t *rng)
+{
+    uint64_t x = test_rng_next(rng);
+    char src[64], dst[64];
+    uint16_t port = (uint16_t)(443 + (x >> 20) % 3);
+    uint8_t proto = (x >> 24) % 5 ? VIGIL_PROTO_TCP : VIGIL_PROTO_UDP;
+    double ts = 1517000000 + (double)((x >> 30) % 2592000000ULL) / 1000.0; /* ms steps */
+    if (k < 70000) {
+        snprintf(src, sizeof src, "10.9.9.9");
+        snprintf(dst, sizeof dst, "198.51.100.250");
+        port = 8443;
+        proto = VIGIL_PROTO_TCP;
+        ts = 1519000000 - (double)k * 7.25;
+    } else if (k % 5 == 0) {
+        snprintf(src, sizeof src, "fd00::%x", (unsigned)(x % 97));
+        snprintf(dst, sizeof dst, "2001:db8::%x", (unsigned)((x >> 8) % 31));
+    } else {
+        snprintf(src, sizeof src, "10.0.%u.%u", (unsigned)(x % 7), (unsigned)((x >> 8) % 40));
+        snprintf(dst, sizeof dst, "203.0.113.%u", (unsigned)((x >> 16) % 13));
+    }
+    static const uint8_t states[] = { VIGIL_CS_SF, VIGIL_CS_S0, VIGIL_CS_REJ, VIGIL_CS_S1, VIGIL_CS_S2,
+                                      VIGIL_CS_S3, VIGIL_CS_RSTO, VIGIL_CS_RSTR, VIGIL_CS_RSTOS0,
+                                      VIGIL_CS_OTH, VIGIL_CS_UNSET };
+    uint64_t ob = (x >> 40) % 5000, rb = (x >> 50) % 3 ? (x >> 45) % 900 : 0;
+    if (k % 4099 == 7) ob = 6000000000ULL;
+    if (k % 11 == 3) ob = rb = 0;
+    vigil_record r = conn_rec(ts, src, dst, port, proto, ob, rb, states[(x >> 33) % 11]);
+    vigil_conn *c = &r.u.conn;
+    c->duration = (double)((x >> 36) % 64) * 0.25; /* sums exact in any order */
+    if (k % 97 == 5) c->present &= ~(uint32_t)VIGIL_CONN_HAS_DURATION;
+    if (k % 89 == 4) c->duration = -2;
+    if (k % 83 == 2) c->duration = 0.1234567; /* not whole us */
+    if (k % 1009 == 1) { /* not whole us: the pair keeps raw times */
+        r.ts = c->id.ts = 1517000000.12345678 + (double)(k % 3);
+    }
+    if (k % 1013 == 2) { /* equal times: the bytes decide */
+        r.ts = c->id.ts = 1517500000;
+        c->orig_bytes = 1000 - k % 7;
+    }
+    return r;
+}
+
+#define DEFER_N 100000
+
+/* The hunt's path: records through partials (taking turns, merged every
+ * few hundred) and some straight into `a`; then settled on `threads`. */
+static void defer_feed(vigil__agg *a, vigil__agg *p1, vigil__agg *p2, int threads, int *ok)
+{
+    uint64_t rng = 42;
+    vigil__agg *parts[2] = { p1, p2 };
+    for (size_t k = 0; k < DEFER_N; k++) {
+        vigil_record r = defer_rec(k, &rng);
+        vigil__agg *to = k % 13 == 0 ? a : parts[(k / 500) % 2];
+        if (vigil__agg_add(to, &r) != VIGIL_OK) *ok = 0;
+        if (k % 500 == 499 && vigil__agg_merge(a, parts[(k / 500) % 2]) != VIGIL_OK) *ok = 0;
+    }
+    for (int i = 0; i < 2; i++)
+        if (vigil__agg_merge(a, parts[i]) != VIGIL_OK) *ok = 0;
+    if (vigil__agg_settle_threads(a, threads) != VIGIL_OK) *ok = 0;
+}
+
+static void plain_feed(vigil__agg *a, int *ok)
+{
+    uint64_t rng = 42;
+    for (size_t k = 0; k < DEFER_N; k++) {
+        vigil_record r = defer_rec(k, &rng);
+        if (vigil__agg_add(a, &r) != VIGIL_OK) *ok = 0;
+    }
+}
+
+/* Finished x and y hold the same pairs, points (bit for bit, in order),
+ * sums, groups and host days. */
+static void check_same_aggs(vigil__agg *x, vigil__agg *y)
+{
+    CHECK(vigil__agg_finish(x) == VIGIL_OK);
+    CHECK(vigil__agg_finish_threads(y, 2) == VIGIL_OK);
+    CHECK_EQ_U(vigil__agg_pair_count(x), vigil__agg_pair_count(y));
+    size_t bad = 0;
+    for (size_t i = 0; i < vigil__agg_pair_count(x) && i < vigil__agg_pair_count(y); i++) {
+        vigil__pair_view p, q;
+        CHECK(vigil__agg_pair(x, i, &p) == VIGIL_OK);
+        vigil__pair_view pc = p;
+        vigil__conn_point *keep = malloc((p.n ? p.n : 1) * sizeof *keep);
+        memcpy(keep, p.pts, p.n * sizeof *keep);
+        pc.pts = keep;
+        CHECK(vigil__agg_pair(y, i, &q) == VIGIL_OK);
+        if (!same_pair_view(&pc, &q) || memcmp(keep, q.pts, p.n * sizeof *keep) ||
+            p.dur_max != q.dur_max || p.open_dur != q.open_dur || p.n_s0 != q.n_s0)
+            bad++;
+        free(keep);
+    }
+    CHECK_EQ_U(bad, 0);
+    CHECK_EQ_U(vigil__agg_group_count(x), vigil__agg_group_count(y));
+    CHECK_EQ_U(vigil__agg_host_count(x), vigil__agg_host_count(y));
+    for (size_t i = 0; i < vigil__agg_host_count(x) && i < vigil__agg_host_count(y); i++) {
+        vigil__host_view h, g;
+        CHECK(vigil__agg_host(x, i, &h) == VIGIL_OK && vigil__agg_host(y, i, &g) == VIGIL_OK);
+        CHECK(h.ndays == g.ndays && h.top_bytes == g.top_bytes && h.top_dport == g.top_dport &&
+              !memcmp(h.bytes_out_by_day, g.bytes_out_by_day, h.ndays * sizeof *h.bytes_out_by_day));
+    }
+    vigil__agg_counts cx, cy;
+    vigil__agg_counts_get(x, &cx);
+    vigil__agg_counts_get(y, &cy);
+    CHECK(cx.conns == cy.conns && cx.kept == cy.kept && cx.first_ts == cy.first_ts && cx.last_ts == cy.last_ts);
+}
+
+/* Live blocks, counted atomically: the settle allocates on two threads. */
+static void *count_malloc(void *u, size_t n)
+{
+    atomic_fetch_add((atomic_long *)u, 1);
+    return malloc(n ? n : 1);
+}
+static void *count_realloc(void *u, void *p, size_t n)
+{
+    if (!p) atomic_fetch_add((atomic_long *)u, 1);
+    return realloc(p, n ? n : 1);
+}
+static void count_free(void *u, void *p)
+{
+    if (p) atomic_fetch_sub((atomic_long *)u, 1);
+    free(p);
+}
+
+/* hunt.c's shared aggregate: deferred connections, built into pairs by
+ * the settle, equal the same records added to one plain aggregate -- on
+ * one and two threads, in the C library allocator's slots (also with
+ * slots so small that most buckets go on in chunks of their own) and in
+ * another allocator's chunks; then records added after the settle
+ * (directly, and merged in from an aggregate that has pairs of its own)
+ * still land on the right pairs. */
+TEST(agg_deferred_equals_one)
+{
+    size_t slot_default = vigil__defer_slot_bytes;
+    for (int round = 0; round < 4; round++) {
+        atomic_long live;
+        atomic_init(&live, 0);
+        vigil_allocator counting = { count_malloc, count_realloc, count_free, &live };
+        const vigil_allocator *al = round == 3 ? &counting : NULL;
+        vigil__defer_slot_bytes = round == 2 ? 65536 : slot_default;
+        vigil_netset *nets = NULL;
+        CHECK(vigil_netset_new(&nets, NULL) == VIGIL_OK && vigil_netset_add_private(nets) == VIGIL_OK);
+        vigil__agg *one = NULL, *def = NULL, *p1 = NULL, *p2 = NULL, *extra = NULL;
+        CHECK(vigil__agg_new(&one, nets, al) == VIGIL_OK && vigil__agg_new(&def, nets, al) == VIGIL_OK &&
+              vigil__agg_new(&p1, nets, al) == VIGIL_OK && vigil__agg_new(&p2, nets, al) == VIGIL_OK &&
+              vigil__agg_new(&extra, nets, al) == VIGIL_OK);
+        vigil__agg_set_partial(p1, 1);
+        vigil__agg_set_partial(p2, 1);
+        CHECK(vigil__agg_set_deferred(def) == VIGIL_OK);
+        CHECK(vigil__agg_set_deferred(p1) == VIGIL_EINVAL); /* a partial queues, never defers */
+        int ok = 1;
+        defer_feed(def, p1, p2, round == 1 ? 1 : 2, &ok);
+        plain_feed(one, &ok);
+        CHECK(ok);
+        /* Nothing left to sort: the settle made every pair sorted. */
+        atomic_size_t next;
+        atomic_init(&next, 0);
+        CHECK(vigil__agg_sort_part(def, &next) == VIGIL_OK && atomic_load(&next) == 0);
+        if (round >= 2) {
+            /* After the settle: one more deferred record for a pair the
+             * settle made, one for a new pair, and a plain aggregate's
+             * pairs merged in. */
+            vigil_record r[3] = {
+                conn_rec(1518000000.5, "10.9.9.9", "198.51.100.250", 8443, VIGIL_PROTO_TCP, 5, 6, VIGIL_CS_SF),
+                conn_rec(1518000001, "10.1.1.1", "198.51.100.251", 22, VIGIL_PROTO_TCP, 5, 6, VIGIL_CS_SF),
+                conn_rec(1500000000, "10.9.9.9", "198.51.100.250", 8443, VIGIL_PROTO_TCP, 1, 2, VIGIL_CS_S0),
+            };
+            for (int i = 0; i < 3; i++) add(one, r[i]);
+            add(def, r[0]);
+            add(def, r[1]);
+            add(extra, r[2]);
+            CHECK(vigil__agg_merge(def, extra) == VIGIL_OK);
+        }
+        check_same_aggs(one, def);
+        vigil__agg_free(one);
+        vigil__agg_free(def);
+        vigil__agg_free(p1);
+        vigil__agg_free(p2);
+        vigil__agg_free(extra);
+        vigil_netset_free(nets);
+        CHECK_EQ_U(atomic_load(&live), 0);
+    }
+    vigil__defer_slot_bytes = slot_default;
+}
+
 /* ---- allocation failure ---------------------------------------------------------- */
 
 typedef struct fail_alloc {
@@ -802,6 +995,8 @@ static vigil_status alloc_workload(const vigil_allocator *al, const vigil_netset
     vigil_status rc = vigil__agg_new(&x, nets, al);
     if (rc == VIGIL_OK) rc = vigil__agg_new(&y, nets, al);
     vigil__agg_set_partial(y, 1); /* its records reach x through the merge */
+    /* x defers its connections, as hunt's shared aggregate does. */
+    if (rc == VIGIL_OK) rc = vigil__agg_set_deferred(x);
     if (rc == VIGIL_OK) {
         int ok = 1;
         vigil__agg *two[2] = { x, y };
