@@ -4,25 +4,26 @@
  * them once, bucket by bucket, when the reading is over.
  *
  * Why: merged one by one into the pairs, every connection cost a pair
- * look-up and an append to its pair's growing array -- two to four cache
- * misses in tables of hundreds of MB, ~360 ns a connection, 6.5-7 CPU-s of
- * the simulated month's hunt (docs/hunt.md, session 5).  Appended to a
- * bucket, a connection is ~20 bytes written where the bucket's last record
- * ended (1,024 such ends stay in cache).  A bucket holds ~1/1,024 of the
- * pairs with all their connections, so building its pairs is in-cache
- * work: a small hash table, a counting sort of the points by pair, each
- * pair's points sorted and encoded once at their final size (no realloc,
- * no separate sort pass), and the pairs appended to the aggregate's array
- * under a lock.  Two threads take buckets from a shared cursor.
+ * look-up and an append to its pair's growing array (with its realloc) --
+ * cache misses in tables of hundreds of MB, ~4.3 CPU-s of the simulated
+ * month's hunt by perf, plus ~1.2 CPU-s to sort every pair's points
+ * afterwards (docs/hunt.md, sessions 5 and 6).  Appended to a bucket, a
+ * connection is ~20 bytes written where the bucket's last record ended.
+ * A bucket holds ~1/1,024 of the pairs with all their connections, so
+ * building its pairs is in-cache work: a small hash table, a counting
+ * sort of the points by pair, each pair's points sorted and encoded once
+ * at their final size (no realloc, no separate sort pass), and the pairs
+ * appended to the aggregate's array under a lock.  Two threads take
+ * buckets from a shared cursor.  Together ~2.5 CPU-s on the month.
  *
- * A record: varint header (proto | state << 2 | has duration << 6 | raw
- * time << 7 | raw duration << 8: one byte unless a value is not whole
- * microseconds), varint src and dst ids, varint port, the time as a
- * zig-zag varint of microseconds since the bucket's previous record (or 8
- * raw bytes), the duration as a zig-zag varint of microseconds (or 8 raw
- * bytes), then the unclamped originator and responder bytes as varints.
- * Hand-written: the encoding is a few varints, and a general container
- * would add a call per record where a store suffices. */
+ * A record, in prefix varints (put_pv): the header (proto | state << 2 |
+ * has duration << 6 | raw time << 7 | raw duration << 8: one byte unless
+ * a value is not whole microseconds), the src and dst ids, the port, the
+ * time as zig-zag microseconds since the bucket's previous record (or 8
+ * raw bytes), the duration as zig-zag microseconds (or 8 raw bytes), then
+ * the unclamped originator and responder bytes.  Hand-written: the
+ * encoding is a few stores, and a general container would add a call per
+ * record where a store suffices. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -79,8 +80,9 @@ struct vigil__defer {
 /* Memory.  With the C library's allocator, each bucket grows in a slot
  * of its own in one address-space reservation (32 MB a bucket, 32 GB in
  * all, MAP_NORESERVE: only the pages written are memory), so a bucket is
- * one range whatever its size: no chunk chain to follow, and one munmap
- * gives its memory back when it is settled.  Why not malloc: the reading
+ * one range whatever its size: no chunk chain to follow, and its pages go
+ * back in one call when it is settled (after its pairs' points took what
+ * they need of it).  Why not malloc: the reading
  * threads fill the buckets and the settling threads free them, and glibc
  * returns a block freed by another thread to the arena that made it,
  * where the settling threads' own allocations (the pairs and their
@@ -163,7 +165,6 @@ void vigil__agg_defer_free(vigil__agg *a)
     a->defer = NULL;
 }
 
-/* Room for one more record in bucket i. */
 /* A slot is written in windows of WINDOW bytes, each made resident with
  * one call (MADV_POPULATE_WRITE) before the records reach it: one page
  * fault per 4 KB page cost ~1 CPU-s over the simulated month's 380 MB of
@@ -184,6 +185,7 @@ static void populate(unsigned char *p, size_t n)
 #endif
 }
 
+/* Room for one more record in bucket i. */
 static vigil_status bucket_room(const vigil_allocator *al, vigil__defer *d, size_t i)
 {
     dbucket *b = &d->b[i];

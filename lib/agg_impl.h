@@ -387,6 +387,8 @@ void vigil__pair_count(vigil__ag_pair *p, const vigil__ag_pending *c);
 /* Deferred connections: hash buckets of encoded records (agg_defer.c). */
 typedef struct vigil__defer vigil__defer;
 
+/* A DNS query waiting in the batch (agg_dns.c): what it adds to its
+ * (host, domain) entry, computed when it was queued. */
 typedef struct vigil__ag_dnspend {
     uint32_t src, domain;  /* the entry's key */
     uint32_t tag;          /* its hash tag */
@@ -554,13 +556,10 @@ void vigil__agg_unfinish_dns(vigil__agg *a);
 void vigil__agg_dns_drop_lookup(vigil__agg *a);
 void vigil__agg_free_dns(vigil__agg *a);
 
-/* Raw access for the state database (state_agg.c), which writes an
- * unfinished aggregate out as rows and reads rows back into one. */
-/* agg_pairs.c: the pair of the key, created empty when new. */
-/* Deferred connections (agg_defer.c).  push: q[0..n) (ids and tags of
- * a; q is reordered) into their buckets.  replay: every deferred record
- * through the ordinary batch (a's pairs as they are), buckets emptied.
- * free: the buckets. */
+/* Deferred connections (agg_defer.c).  push: q[0..n) (ids and pair tags
+ * of a) into their buckets.  replay: every deferred record through the
+ * ordinary batch (a's pairs as they are), buckets emptied.  free: the
+ * buckets. */
 vigil_status vigil__agg_defer_push(vigil__agg *a, vigil__ag_pending *q, size_t n);
 vigil_status vigil__agg_defer_replay(vigil__agg *a);
 void vigil__agg_defer_free(vigil__agg *a);
@@ -570,6 +569,9 @@ vigil_status vigil__agg_pend(vigil__agg *a, const vigil__ag_pending *c);
 /* Rebuilds the pair index from the pairs (after a settle). */
 vigil_status vigil__agg_pair_reindex(vigil__agg *a);
 
+/* Raw access for the state database (state_agg.c), which writes an
+ * unfinished aggregate out as rows and reads rows back into one. */
+/* agg_pairs.c: the pair of the key, created empty when new. */
 vigil_status vigil__agg_pair_get(vigil__agg *a, uint32_t src, uint32_t dst, uint16_t dport,
                                  uint8_t proto, uint32_t *out);
 /* Appends a point to pair pi (vigil__pair_push; sums are the caller's). */
