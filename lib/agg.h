@@ -233,6 +233,9 @@ vigil_status vigil__agg_settle_threads(vigil__agg *a, int threads);
  * (default 32 MB; read when an aggregate is made deferred).  A test hook:
  * tests lower it to reach those chunks. */
 extern size_t vigil__defer_slot_bytes;
+/* Records in a bucket above which its settle decodes it twice rather
+ * than keep a decoded copy (default 1,048,576).  A test hook too. */
+extern size_t vigil__defer_two_pass;
 /* Accounts one record (conn, dns, ssl, http; others are ignored). */
 vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec);
 /* Moves everything of src into dst (per-thread aggregators); src is left

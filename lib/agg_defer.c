@@ -424,11 +424,15 @@ typedef struct settle_ctx {
 /* One thread's scratch, grown to the largest bucket it takes. */
 typedef struct settle_job {
     settle_ctx *x;
-    vigil__conn_point *pts, *sorted, *tmp; /* the bucket's points, by pair */
+    vigil__conn_point *pts;        /* the bucket's points, as decoded */
+    vigil__conn_point *sorted;     /* the same, grouped by pair */
+    vigil__conn_point *tmp;        /* merge-sort scratch */
     uint32_t *rp;                  /* record -> its local pair */
+    size_t cap, ptscap, tcap;      /* entries of sorted and rp, of pts,
+                                      of tmp */
     vigil__ag_pair *lp;            /* the bucket's pairs */
     uint32_t *off;                 /* local pair -> its first sorted point */
-    size_t cap, tcap;              /* entries of the arrays above / of tmp */
+    size_t lpcap;                  /* entries of lp (and of off, + 1) */
     uint32_t *tab;                 /* key -> local pair + 1 */
     size_t tabcap;
     unsigned char *enc;            /* one pair's points, encoded */
@@ -440,22 +444,29 @@ typedef struct settle_job {
     int started;
 } settle_job;
 
+/* A bucket of more records than this is decoded twice (to count, then
+ * straight into its place by pair) rather than through `pts`: 20 bytes of
+ * scratch a record instead of 36, for a bucket that holds one enormous
+ * pair (a host polling one port many times a second all month). */
+size_t vigil__defer_two_pass = (size_t)1 << 20;
+
 static vigil_status job_reserve(const vigil_allocator *al, settle_job *j, size_t m)
 {
     if (m > j->cap) {
         size_t c = m + m / 4;
-        vigil__free(al, j->pts);
         vigil__free(al, j->sorted);
         vigil__free(al, j->rp);
-        vigil__free(al, j->lp);
-        vigil__free(al, j->off);
-        j->pts = vigil__malloc(al, c * sizeof *j->pts);
         j->sorted = vigil__malloc(al, c * sizeof *j->sorted);
         j->rp = vigil__malloc(al, c * sizeof *j->rp);
-        j->lp = vigil__malloc(al, c * sizeof *j->lp);
-        j->off = vigil__malloc(al, (c + 1) * sizeof *j->off);
-        j->cap = (j->pts && j->sorted && j->rp && j->lp && j->off) ? c : 0;
+        j->cap = (j->sorted && j->rp) ? c : 0;
         if (!j->cap) return VIGIL_ENOMEM;
+    }
+    if (m <= vigil__defer_two_pass && m > j->ptscap) {
+        size_t c = m + m / 4;
+        vigil__free(al, j->pts);
+        j->pts = vigil__malloc(al, c * sizeof *j->pts);
+        j->ptscap = j->pts ? c : 0;
+        if (!j->pts) return VIGIL_ENOMEM;
     }
     size_t t = 64;
     while (t < 2 * m) t *= 2;
@@ -528,6 +539,7 @@ static vigil_status settle_bucket(settle_job *j, dbucket *b)
     const vigil_allocator *al = &a->alloc;
     if (b->n > UINT32_MAX - 1) return VIGIL_ENOMEM;
     size_t m = (size_t)b->n, np = 0, r = 0;
+    int two_pass = m > vigil__defer_two_pass;
     vigil_status rc = job_reserve(al, j, m);
     if (rc != VIGIL_OK) return rc;
     size_t tmask = j->tabcap - 1;
@@ -548,6 +560,18 @@ static vigil_status settle_bucket(settle_job *j, dbucket *b)
                 if (q->src == c.src && q->dst == c.dst && q->dport == c.dport && q->proto == c.proto) break;
             }
             if (!e) {
+                if (np == j->lpcap) {
+                    /* Grown as pairs come (most buckets hold ~10
+                     * records a pair), not sized for the worst case. */
+                    size_t nc = j->lpcap ? j->lpcap * 2 : 1024;
+                    vigil__ag_pair *nl = vigil__realloc(al, j->lp, nc * sizeof *nl);
+                    if (!nl) return VIGIL_ENOMEM;
+                    j->lp = nl;
+                    uint32_t *no = vigil__realloc(al, j->off, (nc + 1) * sizeof *no);
+                    if (!no) return VIGIL_ENOMEM;
+                    j->off = no;
+                    j->lpcap = nc;
+                }
                 vigil__ag_pair *q = &j->lp[np];
                 memset(q, 0, sizeof *q);
                 q->src = c.src;
@@ -560,7 +584,7 @@ static vigil_status settle_bucket(settle_job *j, dbucket *b)
             if (raw) q->ts_raw = 1;
             q->n++;
             vigil__pair_count(q, &c);
-            j->pts[r] = (vigil__conn_point){ c.ts, vigil__clamp32(c.ob), vigil__clamp32(c.rb) };
+            if (!two_pass) j->pts[r] = (vigil__conn_point){ c.ts, vigil__clamp32(c.ob), vigil__clamp32(c.rb) };
             j->rp[r] = e - 1;
             if (c.ob > UINT32_MAX) {
                 rc = vigil__grow(al, (void **)&j->big, &j->bigcap, j->nbig + 1, sizeof *j->big);
@@ -576,7 +600,18 @@ static vigil_status settle_bucket(settle_job *j, dbucket *b)
         j->off[i + 1] = j->off[i] + j->lp[i].n;
         if (j->lp[i].n > most) most = j->lp[i].n;
     }
-    for (size_t i = 0; i < m; i++) j->sorted[j->off[j->rp[i]]++] = j->pts[i];
+    if (!two_pass) {
+        for (size_t i = 0; i < m; i++) j->sorted[j->off[j->rp[i]]++] = j->pts[i];
+    } else {
+        last = 0;
+        r = 0;
+        for (vigil__dchunk *k = b->head; k; k = k->next)
+            for (const unsigned char *p = k->data, *end = chunk_end(b, k); p < end; r++) {
+                vigil__ag_pending c;
+                p = get_rec(p, &last, &c, &us, &raw);
+                j->sorted[j->off[j->rp[r]]++] = (vigil__conn_point){ c.ts, vigil__clamp32(c.ob), vigil__clamp32(c.rb) };
+            }
+    }
     /* Merge-sort scratch up to 65,536 points (bigger pairs are sorted in
      * place, as in vigil__agg_sort). */
     if (most > 65536) most = 65536;

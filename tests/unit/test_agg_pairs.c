@@ -897,19 +897,21 @@ static void count_free(void *u, void *p)
 /* hunt.c's shared aggregate: deferred connections, built into pairs by
  * the settle, equal the same records added to one plain aggregate -- on
  * one and two threads, in the C library allocator's slots (also with
- * slots so small that most buckets go on in chunks of their own) and in
- * another allocator's chunks; then records added after the settle
+ * slots so small that the big pair's bucket goes on in chunks of its own,
+ * and is decoded twice) and in another allocator's chunks; then records added after the settle
  * (directly, and merged in from an aggregate that has pairs of its own)
  * still land on the right pairs. */
 TEST(agg_deferred_equals_one)
 {
-    size_t slot_default = vigil__defer_slot_bytes;
+    size_t slot_default = vigil__defer_slot_bytes, two_pass_default = vigil__defer_two_pass;
     for (int round = 0; round < 4; round++) {
         atomic_long live;
         atomic_init(&live, 0);
         vigil_allocator counting = { count_malloc, count_realloc, count_free, &live };
         const vigil_allocator *al = round == 3 ? &counting : NULL;
         vigil__defer_slot_bytes = round == 2 ? 65536 : slot_default;
+        /* Round 2: the big pair's bucket decoded twice, the others once. */
+        vigil__defer_two_pass = round == 2 ? 10000 : two_pass_default;
         vigil_netset *nets = NULL;
         CHECK(vigil_netset_new(&nets, NULL) == VIGIL_OK && vigil_netset_add_private(nets) == VIGIL_OK);
         vigil__agg *one = NULL, *def = NULL, *p1 = NULL, *p2 = NULL, *extra = NULL;
@@ -953,6 +955,7 @@ TEST(agg_deferred_equals_one)
         CHECK_EQ_U(atomic_load(&live), 0);
     }
     vigil__defer_slot_bytes = slot_default;
+    vigil__defer_two_pass = two_pass_default;
 }
 
 /* ---- allocation failure ---------------------------------------------------------- */
