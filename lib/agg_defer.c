@@ -301,6 +301,10 @@ static inline void put_rec(dbucket *b, const vigil__ag_pending *c)
 
 #define BUCKET_OF(tag) ((size_t)((tag) >> (32 - DEFER_BITS)))
 
+/* Records grouped at a time: a partial that took a big file (or several)
+ * holds millions, and a copy of them all would add its size to the peak. */
+#define PUSH_SLICE 65536
+
 vigil_status vigil__agg_defer_push(vigil__agg *a, vigil__ag_pending *q, size_t n)
 {
     vigil__defer *d = a->defer;
@@ -317,22 +321,26 @@ vigil_status vigil__agg_defer_push(vigil__agg *a, vigil__ag_pending *q, size_t n
     /* A file's connections, grouped by bucket (a counting sort, stable):
      * each bucket's end is then visited once, not once per record, and
      * the next bucket's end is fetched while this one is written. */
-    if (n > UINT32_MAX) return VIGIL_ENOMEM;
-    rc = vigil__grow(&a->alloc, (void **)&d->sorted, &d->sorted_cap, n, sizeof *d->sorted);
+    size_t slice = n < PUSH_SLICE ? n : PUSH_SLICE;
+    rc = vigil__grow(&a->alloc, (void **)&d->sorted, &d->sorted_cap, slice, sizeof *d->sorted);
     if (rc != VIGIL_OK) return rc;
-    uint32_t at[DEFER_BUCKETS + 1];
-    memset(at, 0, sizeof at);
-    for (size_t i = 0; i < n; i++) at[BUCKET_OF(q[i].tag) + 1]++;
-    for (size_t i = 0; i < DEFER_BUCKETS; i++) at[i + 1] += at[i];
-    uint32_t next[DEFER_BUCKETS];
-    memcpy(next, at, sizeof next);
-    for (size_t i = 0; i < n; i++) d->sorted[next[BUCKET_OF(q[i].tag)]++] = q[i];
-    for (size_t bi = 0; bi < DEFER_BUCKETS; bi++) {
-        if (bi + 2 < DEFER_BUCKETS) __builtin_prefetch(d->b[bi + 2].pos, 1);
-        for (uint32_t k = at[bi]; k < at[bi + 1]; k++) {
-            if ((rc = bucket_room(&a->alloc, d, bi)) != VIGIL_OK) return rc;
-            put_rec(&d->b[bi], &d->sorted[k]);
-            d->n++;
+    for (size_t from = 0; from < n; from += slice) {
+        size_t m = n - from < slice ? n - from : slice;
+        const vigil__ag_pending *s = q + from;
+        uint32_t at[DEFER_BUCKETS + 1];
+        memset(at, 0, sizeof at);
+        for (size_t i = 0; i < m; i++) at[BUCKET_OF(s[i].tag) + 1]++;
+        for (size_t i = 0; i < DEFER_BUCKETS; i++) at[i + 1] += at[i];
+        uint32_t next[DEFER_BUCKETS];
+        memcpy(next, at, sizeof next);
+        for (size_t i = 0; i < m; i++) d->sorted[next[BUCKET_OF(s[i].tag)]++] = s[i];
+        for (size_t bi = 0; bi < DEFER_BUCKETS; bi++) {
+            if (bi + 2 < DEFER_BUCKETS) __builtin_prefetch(d->b[bi + 2].pos, 1);
+            for (uint32_t k = at[bi]; k < at[bi + 1]; k++) {
+                if ((rc = bucket_room(&a->alloc, d, bi)) != VIGIL_OK) return rc;
+                put_rec(&d->b[bi], &d->sorted[k]);
+                d->n++;
+            }
         }
     }
     return VIGIL_OK;

@@ -284,8 +284,16 @@ INPLACE_SORT(sort_pts_inplace, vigil__conn_point, pt_less)
 
 void vigil__sort_points(vigil__conn_point *v, vigil__conn_point *tmp, size_t n)
 {
-    if (tmp && n <= SORT_TMP_MAX) sort_pts(v, tmp, n);
-    else sort_pts_inplace(v, n);
+    if (tmp && n <= SORT_TMP_MAX) {
+        sort_pts(v, tmp, n); /* returns at once when already sorted */
+        return;
+    }
+    /* A big pair read from a file in time order is usually sorted
+     * already: one pass says so, where the quicksort would take
+     * n log n (0.3 s for 2.5M points). */
+    size_t i = 1;
+    while (i < n && !pt_less(&v[i], &v[i - 1])) i++;
+    if (i < n) sort_pts_inplace(v, n);
 }
 
 static inline int uptr_less(const uintptr_t *a, const uintptr_t *b) { return *a < *b; }
