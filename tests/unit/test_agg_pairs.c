@@ -766,7 +766,7 @@ TEST(agg_partials_merged_equal_one)
 /* ---- deferred connections (agg_defer.c) ----------------------------------------- */
 
 /* Connection k of a workload made to reach the deferred path's edges:
- * ~3,000 pairs over IPv4 and IPv6 (every bucket gets some), one pair of
+ * ~18,000 pairs over IPv4 and IPv6 (every bucket gets some), one pair of
  * 70,000 points in falling time order (above the merge sort's 65,536:
  * sorted in place), times that are not whole microseconds, equal times
  * told apart by their bytes, more than 4 GiB, durations unset, negative,
