@@ -347,10 +347,10 @@ vigil_status vigil__agg_defer_push(vigil__agg *a, vigil__ag_pending *q, size_t n
 }
 
 /* Decodes the record at p (last: the bucket's previous time in us) into
- * *c, without its tag; returns the end.  *us receives the time in us
- * (0 for a raw time). */
+ * *c, without its tag; *raw: its time was not whole microseconds.
+ * Returns the end. */
 static inline const unsigned char *get_rec(const unsigned char *p, int64_t *last, vigil__ag_pending *c,
-                                           int64_t *us, int *raw)
+                                           int *raw)
 {
     uint64_t h, v;
     p = get_pv(p, &h);
@@ -367,11 +367,9 @@ static inline const unsigned char *get_rec(const unsigned char *p, int64_t *last
     if (*raw) {
         memcpy(&c->ts, p, 8);
         p += 8;
-        *us = 0;
     } else {
         p = get_pv(p, &v);
         *last += vigil__unzz(v);
-        *us = *last;
         c->ts = (double)*last / 1e6;
     }
     c->duration = 0;
@@ -401,12 +399,12 @@ vigil_status vigil__agg_defer_replay(vigil__agg *a)
     vigil_status rc = VIGIL_OK;
     for (size_t i = 0; i < DEFER_BUCKETS; i++) {
         dbucket *b = &d->b[i];
-        int64_t last = 0, us;
+        int64_t last = 0;
         int raw;
         for (vigil__dchunk *k = b->head; k && rc == VIGIL_OK; k = k->next)
             for (const unsigned char *p = k->data, *end = chunk_end(b, k); p < end && rc == VIGIL_OK;) {
                 vigil__ag_pending c;
-                p = get_rec(p, &last, &c, &us, &raw);
+                p = get_rec(p, &last, &c, &raw);
                 c.tag = vigil__pair_tag(c.src, c.dst, c.dport, c.proto);
                 rc = vigil__agg_pend(a, &c);
             }
@@ -487,11 +485,8 @@ static vigil_status job_reserve(const vigil_allocator *al, settle_job *j, size_t
     return VIGIL_OK;
 }
 
-#define PT_MAX_BYTES 20 /* one encoded point at most (agg_pairs.c) */
-
-/* Encodes v[0..n) (sorted, times whole microseconds) at out, in the
- * format of agg_pairs.c: a zig-zag varint of the us since the previous
- * point, then the two byte counts; the last time as the 8-byte trailer.
+/* Encodes v[0..n) (sorted, times whole microseconds) at out as a pair's
+ * points (vigil__put_point), the last time as the 8-byte trailer.
  * Returns the bytes before the trailer. */
 static size_t encode_us(unsigned char *out, const vigil__conn_point *v, size_t n)
 {
@@ -501,10 +496,7 @@ static size_t encode_us(unsigned char *out, const vigil__conn_point *v, size_t n
         /* Exact: these times passed vigil__ts_to_us when pushed. */
         double x = v[i].ts * 1e6;
         int64_t us = (int64_t)(x >= 0 ? x + 0.5 : x - 0.5);
-        p = vigil__put_uv(p, vigil__zz(us - last));
-        p = vigil__put_uv(p, v[i].orig_bytes);
-        p = vigil__put_uv(p, v[i].resp_bytes);
-        last = us;
+        p = vigil__put_point(p, &v[i], 0, us, last, &last);
     }
     memcpy(p, &last, 8);
     return (size_t)(p - out);
@@ -514,12 +506,12 @@ static size_t encode_us(unsigned char *out, const vigil__conn_point *v, size_t n
 static vigil_status encode_alloc(const vigil_allocator *al, settle_job *j, vigil__ag_pair *q,
                                  const vigil__conn_point *v, size_t n)
 {
-    if (n > (UINT32_MAX - 64) / PT_MAX_BYTES) return VIGIL_ENOMEM;
-    if (n * PT_MAX_BYTES + 8 > j->enccap) {
+    if (n > (UINT32_MAX - 64) / VIGIL__PT_MAX_BYTES) return VIGIL_ENOMEM;
+    if (n * VIGIL__PT_MAX_BYTES + 8 > j->enccap) {
         vigil__free(al, j->enc);
         j->enccap = 0;
-        if (!(j->enc = vigil__malloc(al, n * PT_MAX_BYTES + 8))) return VIGIL_ENOMEM;
-        j->enccap = n * PT_MAX_BYTES + 8;
+        if (!(j->enc = vigil__malloc(al, n * VIGIL__PT_MAX_BYTES + 8))) return VIGIL_ENOMEM;
+        j->enccap = n * VIGIL__PT_MAX_BYTES + 8;
     }
     size_t used = encode_us(j->enc, v, n);
     if (!(q->enc = vigil__malloc(al, vigil__enc_size(used)))) return VIGIL_ENOMEM;
@@ -555,12 +547,12 @@ static vigil_status settle_bucket(settle_job *j, dbucket *b)
     memset(j->tab, 0, (tmask + 1) * sizeof *j->tab);
     j->nbig = 0;
     /* Each record to its pair (a table in cache), its sums counted there. */
-    int64_t last = 0, us;
+    int64_t last = 0;
     int raw;
     for (vigil__dchunk *k = b->head; k; k = k->next) {
         for (const unsigned char *p = k->data, *end = chunk_end(b, k); p < end; r++) {
             vigil__ag_pending c;
-            p = get_rec(p, &last, &c, &us, &raw);
+            p = get_rec(p, &last, &c, &raw);
             size_t h = vigil__pair_tag(c.src, c.dst, c.dport, c.proto) & tmask;
             uint32_t e;
             for (; (e = j->tab[h]) != 0; h = (h + 1) & tmask) {
@@ -616,7 +608,7 @@ static vigil_status settle_bucket(settle_job *j, dbucket *b)
         for (vigil__dchunk *k = b->head; k; k = k->next)
             for (const unsigned char *p = k->data, *end = chunk_end(b, k); p < end; r++) {
                 vigil__ag_pending c;
-                p = get_rec(p, &last, &c, &us, &raw);
+                p = get_rec(p, &last, &c, &raw);
                 j->sorted[j->off[j->rp[r]]++] = (vigil__conn_point){ c.ts, vigil__clamp32(c.ob), vigil__clamp32(c.rb) };
             }
     }
@@ -651,7 +643,7 @@ static vigil_status settle_bucket(settle_job *j, dbucket *b)
         vigil__sort_points(v, j->tmp, q->n);
         if (q->ts_raw) {
             rc = vigil__pair_reencode(al, q, v, q->n, 1);
-        } else if (out && w + 8 <= room && q->n <= (room - 8 - w) / PT_MAX_BYTES) {
+        } else if (out && w + 8 <= room && q->n <= (room - 8 - w) / VIGIL__PT_MAX_BYTES) {
             q->enc = out + w;
             q->used = (uint32_t)encode_us(q->enc, v, q->n);
             q->enc_ext = 1;

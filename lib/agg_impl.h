@@ -258,6 +258,26 @@ size_t vigil__pair_decode(const vigil__ag_pair *p, vigil__conn_point *out);
 void vigil__pair_span(const vigil__ag_pair *p, double *first, double *last);
 /* The largest point count of any pair of a (buffer size for decode). */
 size_t vigil__agg_max_pair_points(const vigil__agg *a);
+#define VIGIL__PT_MAX_BYTES 20 /* one encoded point at most: 10 + 5 + 5 */
+
+/* Encodes pt into b after a point whose trailer value is `last` (the
+ * compact points of agg_pairs.c: the time as a zig-zag varint of the us
+ * since the previous point, or 8 raw bytes; then the two byte counts);
+ * *next receives pt's own trailer value.  Returns the end. */
+static inline unsigned char *vigil__put_point(unsigned char *b, const vigil__conn_point *pt, int raw,
+                                              int64_t us, int64_t last, int64_t *next)
+{
+    if (raw) {
+        memcpy(b, &pt->ts, 8);
+        memcpy(next, &pt->ts, 8);
+        b += 8;
+    } else {
+        b = vigil__put_uv(b, vigil__zz(us - last));
+        *next = us;
+    }
+    b = vigil__put_uv(b, pt->orig_bytes);
+    return vigil__put_uv(b, pt->resp_bytes);
+}
 /* Encodes pts[0..n) (already decoded, so p's bytes may be overwritten) as
  * p's points, raw times when `raw`; in place unless the size class
  * changes (allocated when p->enc is NULL).  Sets used and ts_raw, not n. */

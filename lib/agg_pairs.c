@@ -783,7 +783,6 @@ vigil_status vigil__agg_pair_reindex(vigil__agg *a)
  * switches to raw 8-byte doubles for its times.  Hand-written: a varint is
  * a few lines, and a library would add a call per field. */
 
-#define PT_MAX_BYTES 20   /* one encoded point at most: 10 + 5 + 5 */
 
 /* The trailer (vigil__enc_size): the last point's time, in us (or the raw
  * double's bits with ts_raw). */
@@ -815,23 +814,6 @@ static vigil_status enc_fit(const vigil_allocator *al, vigil__ag_pair *p, size_t
     if (!ne) return VIGIL_ENOMEM;
     p->enc = ne;
     return VIGIL_OK;
-}
-
-/* Encodes pt into b after a point whose trailer value is `last`; *next
- * receives pt's own trailer value.  Returns the end. */
-static inline unsigned char *put_point(unsigned char *b, const vigil__conn_point *pt, int raw,
-                                       int64_t us, int64_t last, int64_t *next)
-{
-    if (raw) {
-        memcpy(b, &pt->ts, 8);
-        memcpy(next, &pt->ts, 8);
-        b += 8;
-    } else {
-        b = vigil__put_uv(b, vigil__zz(us - last));
-        *next = us;
-    }
-    b = vigil__put_uv(b, pt->orig_bytes);
-    return vigil__put_uv(b, pt->resp_bytes);
 }
 
 /* Decodes one point at b (last: the previous point's us; unused raw). */
@@ -869,10 +851,10 @@ vigil_status vigil__pair_reencode(const vigil_allocator *al, vigil__ag_pair *p, 
     size_t bytes = 0;
     int64_t last = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned char tmp[PT_MAX_BYTES];
+        unsigned char tmp[VIGIL__PT_MAX_BYTES];
         int64_t us = 0;
         if (!raw) vigil__ts_to_us(pts[i].ts, &us);
-        bytes += (size_t)(put_point(tmp, &pts[i], raw, us, last, &last) - tmp);
+        bytes += (size_t)(vigil__put_point(tmp, &pts[i], raw, us, last, &last) - tmp);
     }
     vigil_status rc = enc_fit(al, p, bytes);
     if (rc != VIGIL_OK) return rc;
@@ -881,7 +863,7 @@ vigil_status vigil__pair_reencode(const vigil_allocator *al, vigil__ag_pair *p, 
     for (size_t i = 0; i < n; i++) {
         int64_t us = 0;
         if (!raw) vigil__ts_to_us(pts[i].ts, &us);
-        b = put_point(b, &pts[i], raw, us, last, &last);
+        b = vigil__put_point(b, &pts[i], raw, us, last, &last);
     }
     p->used = (uint32_t)bytes;
     memcpy(p->enc + p->used, &last, 8);
@@ -920,8 +902,8 @@ vigil_status vigil__pair_push(const vigil_allocator *al, vigil__ag_pair *p, cons
          * (pt_less), so the pair is sorted once, at finish. */
         if (before) p->unsorted = 1;
     }
-    unsigned char tmp[PT_MAX_BYTES];
-    size_t len = (size_t)(put_point(tmp, pt, p->ts_raw, us, last, &next) - tmp);
+    unsigned char tmp[VIGIL__PT_MAX_BYTES];
+    size_t len = (size_t)(vigil__put_point(tmp, pt, p->ts_raw, us, last, &next) - tmp);
     if ((rc = enc_fit(al, p, (size_t)p->used + len)) != VIGIL_OK) return rc;
     memcpy(p->enc + p->used, tmp, len);
     p->used += (uint32_t)len;
@@ -1344,8 +1326,8 @@ static vigil_status pair_absorb(vigil__agg *a, vigil__ag_pair *p, vigil__ag_pair
         size_t restlen = (size_t)(q->enc + q->used - rest);
         if (p->n == 0) p->unsorted = q->unsorted;
         else if (q->unsorted || us <= plast) p->unsorted = 1;
-        unsigned char tmp[PT_MAX_BYTES];
-        size_t len = (size_t)(put_point(tmp, &first, 0, us, plast, &next) - tmp);
+        unsigned char tmp[VIGIL__PT_MAX_BYTES];
+        size_t len = (size_t)(vigil__put_point(tmp, &first, 0, us, plast, &next) - tmp);
         vigil_status rc = enc_fit(&a->alloc, p, (size_t)p->used + len + restlen);
         if (rc != VIGIL_OK) return rc;
         memcpy(p->enc + p->used, tmp, len);
