@@ -169,7 +169,10 @@ vigil_status vigil__detect_dga(const vigil__nx_view *x, const vigil__detect_cfg 
 
 /* Shared helpers for detectors (detect_util.c): a logistic squash of x
  * around `mid` with `scale`, clamped to [0,1]; the median of n doubles
- * (sorts a scratch copy the caller passes, n entries). */
+ * (lo/2 + hi/2 of the two middle ones for an even n).  The order
+ * statistics below take the values in a scratch array the caller owns and
+ * reorder it: it keeps the same n values (vigil__mad after vigil__median
+ * relies on that), in no promised order.  O(n) on average; no allocation. */
 double vigil__squash(double x, double mid, double scale);
 /* Zeroes *f and fills what a pair view says (kind, src, dst, name, count,
  * port, proto, span, conns, bytes, prevalence, days present); the detector
@@ -181,8 +184,8 @@ double vigil__median(double *scratch, size_t n);
  * linear on nearly sorted input (no qsort callback per comparison); tmp is
  * scratch of n entries. */
 void vigil__sort_doubles(double *v, double *tmp, size_t n);
-/* The q-quantile (0..1, nearest rank) of n doubles, by selection: reorders
- * scratch, O(n) on average.  No NaNs. */
+/* The q-quantile (0..1, nearest rank) of n doubles: reorders scratch.
+ * No NaNs (with one, the result is some value of the array). */
 double vigil__quantile(double *scratch, size_t n, double q);
 /* The median (as vigil__median) and the quantiles qs[0..nq) (as
  * vigil__quantile, at most VIGIL__MAX_QUANTILES) of n doubles in one

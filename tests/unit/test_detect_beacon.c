@@ -719,6 +719,232 @@ TEST(beacon_util_median_quantiles_one_pass)
     CHECK(med == 0 && got[0] == 0 && got[5] == 0);
 }
 
+/* ---- the order statistics against a sort ------------------------------------ */
+
+/* The shapes of array the selection tests draw. */
+typedef enum sel_shape {
+    SEL_UNIFORM,  /* spread evenly over [0, 1000) */
+    SEL_EQUAL,    /* one value */
+    SEL_CAMPS,    /* two values (9 s and 14 s alternating), in random shares */
+    SEL_TAIL,     /* a cluster and a few huge values, up to 1e300 */
+    SEL_CLUSTER,  /* 60 s with 1e-9 s of jitter, some missed beats (120 s...) */
+    SEL_ULPS,     /* 60.0 and the 15 doubles above it: only the last bits differ */
+    SEL_ZEROS,    /* +0.0 in half, small values in the rest */
+    SEL_TINY,     /* zeros, subnormals, DBL_MIN and small values */
+    SEL_INF,      /* +inf in a tenth, zeros, exponential values */
+    SEL_NEGATIVE, /* both signs */
+    SEL_SIGNED0,  /* +0.0 and -0.0 mixed (equal values, different bits) */
+    SEL_SHAPES
+} sel_shape;
+
+/* Fills v[0..n) with values of `shape` drawn from r. */
+static void sel_fill(double *v, size_t n, sel_shape shape, beacon_rng *r)
+{
+    double share = beacon_unit(r);
+    for (size_t i = 0; i < n; i++) {
+        double u = beacon_unit(r), x = 0;
+        switch (shape) {
+        case SEL_UNIFORM: x = beacon_uniform(r, 0, 1000); break;
+        case SEL_EQUAL: x = 42.5; break;
+        case SEL_CAMPS: x = u < share ? 9 : 14; break;
+        case SEL_TAIL:
+            x = u < 0.005  ? 1e300
+                : u < 0.02 ? beacon_uniform(r, 1e4, 1e7)
+                           : beacon_uniform(r, 55, 65);
+            break;
+        case SEL_CLUSTER:
+            x = (u < 0.05 ? 60 * floor(2 + 3 * beacon_unit(r)) : 60) + 1e-9 * beacon_normal(r);
+            break;
+        case SEL_ULPS: {
+            uint64_t b;
+            x = 60;
+            memcpy(&b, &x, sizeof b);
+            b += test_rng_next(&r->s) % 16;
+            memcpy(&x, &b, sizeof x);
+            break;
+        }
+        case SEL_ZEROS: x = u < 0.5 ? 0.0 : beacon_exp(r, 3); break;
+        case SEL_TINY:
+            x = u < 0.2   ? 0.0
+                : u < 0.5 ? 4.9e-324 * floor(1 + 100 * beacon_unit(r)) /* subnormal */
+                : u < 0.6 ? 2.2250738585072014e-308                    /* DBL_MIN */
+                          : beacon_exp(r, 1);
+            break;
+        case SEL_INF: x = u < 0.1 ? INFINITY : u < 0.15 ? 0.0 : beacon_exp(r, 30); break;
+        case SEL_NEGATIVE: x = beacon_uniform(r, -100, 100); break;
+        case SEL_SIGNED0: x = u < 0.3 ? 0.0 : u < 0.6 ? -0.0 : beacon_uniform(r, -1, 1); break;
+        default: break;
+        }
+        v[i] = x;
+    }
+}
+
+static int sel_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether a result equals the reference: the same bits, or (`loose`, for
+ * arrays holding both zeros, where a rank may hold either) equal values. */
+static int sel_same(double got, double want, int loose)
+{
+    return memcmp(&got, &want, sizeof got) == 0 || (loose && got == want);
+}
+
+/* The nearest-rank position of the q-quantile, as agg.h defines it. */
+static size_t sel_rank(size_t n, double q)
+{
+    if (!(q > 0)) q = 0;
+    if (q > 1) q = 1;
+    size_t k = (size_t)floor(q * (double)(n - 1) + 0.5);
+    return k >= n ? n - 1 : k;
+}
+
+/* Whether w[0..n) holds the values of sorted[0..n) (sorts w). */
+static int sel_permutes(double *w, const double *sorted, size_t n, int loose)
+{
+    qsort(w, n, sizeof *w, sel_cmp);
+    for (size_t i = 0; i < n; i++)
+        if (!sel_same(w[i], sorted[i], loose)) return 0;
+    return 1;
+}
+
+/* The median, MAD, quantiles and one-pass median and quantiles of v[0..n)
+ * against a sorted copy (s, d and w: scratch of n); 1 when all agree. */
+static int sel_check(const double *v, size_t n, double *s, double *d, double *w, int loose)
+{
+    memcpy(s, v, n * sizeof *s);
+    qsort(s, n, sizeof *s, sel_cmp);
+    double med = n % 2 ? s[n / 2] : s[n / 2 - 1] / 2 + s[n / 2] / 2;
+    for (size_t i = 0; i < n; i++) d[i] = fabs(v[i] - med);
+    qsort(d, n, sizeof *d, sel_cmp);
+    double mad = n % 2 ? d[n / 2] : d[n / 2 - 1] / 2 + d[n / 2] / 2;
+    int ok = 1;
+
+    /* As detect_beacon.c does: the MAD from the scratch the median left. */
+    memcpy(w, v, n * sizeof *w);
+    double got = vigil__median(w, n);
+    ok &= sel_same(got, med, loose);
+    ok &= sel_same(vigil__mad(w, n, got), mad, loose);
+
+    /* Ends, the middle, the ranks next to the ends, and the fractions that
+     * round to them. */
+    double step = n > 1 ? 1.0 / (double)(n - 1) : 1;
+    const double qs[16] = { 0,          1,          0.5,      0.05,       0.25,     0.75,
+                            0.95,       step,       1 - step, 0.49 * step, 1 - 0.49 * step,
+                            0.5 * step, 2 * step,   1 - 2 * step, 1e-12,  -1 };
+    memcpy(w, v, n * sizeof *w);
+    for (size_t i = 0; i < 16; i++) /* w keeps the order each call leaves */
+        ok &= sel_same(vigil__quantile(w, n, qs[i]), s[sel_rank(n, qs[i])], loose);
+    ok &= sel_permutes(w, s, n, loose);
+
+    for (size_t half = 0; half < 2; half++) {
+        double out[VIGIL__MAX_QUANTILES];
+        memcpy(w, v, n * sizeof *w);
+        vigil__median_quantiles(w, n, qs + 8 * half, VIGIL__MAX_QUANTILES, &got, out);
+        ok &= sel_same(got, med, loose);
+        for (size_t i = 0; i < VIGIL__MAX_QUANTILES; i++)
+            ok &= sel_same(out[i], s[sel_rank(n, qs[8 * half + i])], loose);
+        ok &= sel_permutes(w, s, n, loose);
+    }
+    return ok;
+}
+
+/* The selection helpers give what sorting gives, bit for bit, on every
+ * shape of array and on sizes each side of the sizes where their method
+ * changes (64 values, and each doubling of the bins up to 2,048). */
+TEST(beacon_util_select_matches_sort)
+{
+    static const size_t sizes[] = { 1,    2,    3,    4,    5,    7,    31,   32,   33,    63,
+                                    64,   65,   66,   127,  128,  129,  255,  256,  257,   511,
+                                    512,  513,  1023, 1024, 1025, 2047, 2048, 2049, 2050,  4095,
+                                    4096, 4097, 8191, 8193, 9000, 16384, 30001, 65536, 70001 };
+    size_t cap = 70001;
+    double *v = malloc(cap * sizeof *v), *s = malloc(cap * sizeof *s);
+    double *d = malloc(cap * sizeof *d), *w = malloc(cap * sizeof *w);
+    CHECK(v && s && d && w);
+    if (!v || !s || !d || !w) goto out;
+    beacon_rng r = { 20250701 };
+    for (int shape = 0; shape < SEL_SHAPES; shape++)
+        for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+            size_t n = sizes[i];
+            int reps = n <= 4096 ? 4 : 1;
+            for (int rep = 0; rep < reps; rep++) {
+                sel_fill(v, n, (sel_shape)shape, &r);
+                int ok = sel_check(v, n, s, d, w, shape == SEL_SIGNED0);
+                if (!ok) printf("    shape %d, n %zu, draw %d\n", shape, n, rep);
+                CHECK(ok);
+            }
+        }
+out:
+    free(v);
+    free(s);
+    free(d);
+    free(w);
+}
+
+/* A value several times larger among many in a tight cluster, at every
+ * position of the ranks (the bins of the search then hold few values but
+ * the cluster's bin holds nearly all): still exact. */
+TEST(beacon_util_select_cluster_edges)
+{
+    enum { N = 5000 };
+    static double v[N], s[N], d[N], w[N];
+    beacon_rng r = { 77 };
+    for (size_t big = 0; big <= 8; big++) {
+        for (size_t i = 0; i < N; i++) v[i] = 300 + 1e-6 * beacon_unit(&r);
+        for (size_t i = 0; i < big * big * 60; i++)
+            v[test_rng_next(&r.s) % N] = 300 * (2 + (double)big);
+        CHECK(sel_check(v, N, s, d, w, 0));
+    }
+}
+
+/* NaN has no rank (agg.h: "No NaNs"); an array holding one goes to the
+ * quickselect exactly as before the histogram search existed, so these
+ * results, recorded from that code, stay as they were.  The scratch still
+ * holds the same values. */
+TEST(beacon_util_select_nan_as_before)
+{
+    static const double qs[3] = { 0.05, 0.5, 0.95 };
+    static const size_t sizes[2] = { 101, 3000 };
+    /* median, 0.9-quantile, one-pass median and 5/50/95% */
+    static const double want[2][6] = {
+        { 0x1.432887e6d55eep+5, 0x1.78a40f44c6b98p+6, 0x1.432887e6d55eep+5, 0x1.270f4c7191de2p+3,
+          0x1.432887e6d55eep+5, 0x1.771721c6e7187p+6 },
+        { 0x1.cfdfd40482034p+5, 0x1.8376763f3d152p+6, 0x1.cfdfd40482034p+5, 0x1.b5dd6e91cef39p+2,
+          0x1.cfff73421cffep+5, 0x1.7e5f7ca87854dp+6 },
+    };
+    static double v[3000], w[3000];
+    for (size_t c = 0; c < 2; c++) {
+        size_t n = sizes[c], nan = 0;
+        beacon_rng r = { 4242 + c };
+        for (size_t i = 0; i < n; i++) v[i] = i % 7 == 3 ? NAN : beacon_uniform(&r, 1, 100);
+        double got[6], q[3];
+        memcpy(w, v, n * sizeof *w);
+        got[0] = vigil__median(w, n);
+        memcpy(w, v, n * sizeof *w);
+        got[1] = vigil__quantile(w, n, 0.9);
+        memcpy(w, v, n * sizeof *w);
+        vigil__median_quantiles(w, n, qs, 3, &got[2], q);
+        got[3] = q[0];
+        got[4] = q[1];
+        got[5] = q[2];
+        for (size_t k = 0; k < 6; k++) {
+            if (memcmp(&got[k], &want[c][k], sizeof got[k]) != 0)
+                printf("    n %zu, result %zu: %a\n", n, k, got[k]);
+            CHECK(memcmp(&got[k], &want[c][k], sizeof got[k]) == 0);
+        }
+        double sum = 0, wsum = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (isnan(w[i])) nan++;
+            else wsum += w[i];
+            if (!isnan(v[i])) sum += v[i];
+        }
+        CHECK(nan == (n + 3) / 7 && fabs(sum - wsum) < 1e-6 * sum);
+    }
+}
+
 TEST(beacon_util_squash)
 {
     CHECK(fabs(vigil__squash(0.5, 0.5, 0.1) - 0.5) < 1e-12);
