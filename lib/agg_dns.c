@@ -717,6 +717,8 @@ static vigil_status answer_addr(vigil__agg *a, const vigil_dns *d, uint32_t id, 
     vigil__ag_addr *e = &a->addrs[id];
     if (e->dns_name == VIGIL__NO_ID || ts > e->dns_ts ||
         (ts == e->dns_ts && e->dns_name != nm && strcmp(name, a->names.s[e->dns_name]) < 0)) {
+        vigil_status rc = vigil__agg_touch_addr(a, id);
+        if (rc != VIGIL_OK) return rc;
         e->dns_name = nm;
         e->dns_ts = ts;
     }
@@ -921,8 +923,10 @@ vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
     uint32_t resp;
     rc = vigil__agg_addr_id(a, &d->id.resp_h, &resp);
     if (rc != VIGIL_OK) return rc;
-    if ((a->addrs[resp].flags & VIGIL__ADDR_INTERNAL) && !(a->addrs[resp].flags & VIGIL__ADDR_NOISE))
+    if ((a->addrs[resp].flags & VIGIL__ADDR_INTERNAL) && !(a->addrs[resp].flags & VIGIL__ADDR_NOISE)) {
+        if ((rc = vigil__agg_touch_addr(a, resp)) != VIGIL_OK) return rc;
         a->addrs[resp].flags |= VIGIL__ADDR_RESOLVER;
+    }
     rc = intern_cached(a, name + off, n - off, &f->dom_id);
     if (rc != VIGIL_OK) return rc;
     uint32_t dom = f->dom_id;

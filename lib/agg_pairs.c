@@ -448,6 +448,7 @@ static void agg_clear(vigil__agg *a)
     vigil__free(al, a->addrs);
     vigil__hidx_free(al, &a->addr_idx);
     vigil__free(al, a->amap);
+    vigil__free(al, a->touched);
     vigil__free(al, a->v4slot);
     vigil__str_free(al, &a->names);
     vigil_allocator keep = a->alloc;
@@ -520,12 +521,17 @@ static void agg_reset(vigil__agg *a)
         hidx_empty(&a->addr_idx);
         v4_clear(a);
     }
-    for (size_t i = 0; i < a->naddrs; i++) {
-        vigil__ag_addr *e = &a->addrs[i];
+    size_t nt = a->touch_all ? a->naddrs : a->ntouched;
+    for (size_t i = 0; i < nt; i++) {
+        uint32_t id = a->touch_all ? (uint32_t)i : a->touched[i];
+        if (id >= a->naddrs) continue; /* dropped with the rest above */
+        vigil__ag_addr *e = &a->addrs[id];
         e->dns_name = VIGIL__NO_ID;
         e->dns_ts = 0;
         e->flags &= (uint8_t)~VIGIL__ADDR_RESOLVER;
     }
+    a->ntouched = 0;
+    a->touch_all = 0;
     /* Names: the newest arena block is kept, emptied. */
     a->names.n = 0;
     if (a->names.blocks) {
@@ -543,7 +549,21 @@ static void agg_reset(vigil__agg *a)
 
 void vigil__agg_set_partial(vigil__agg *a, int on)
 {
-    if (a) a->partial = on != 0;
+    if (!a) return;
+    /* Addresses named before: not in the touched list. */
+    if (on && !a->partial && a->naddrs) a->touch_all = 1;
+    a->partial = on != 0;
+}
+
+vigil_status vigil__agg_touch_addr(vigil__agg *a, uint32_t id)
+{
+    if (!a->partial || a->touch_all) return VIGIL_OK;
+    const vigil__ag_addr *e = &a->addrs[id];
+    if (e->dns_name != VIGIL__NO_ID || (e->flags & VIGIL__ADDR_RESOLVER)) return VIGIL_OK; /* listed */
+    vigil_status rc = vigil__grow(&a->alloc, (void **)&a->touched, &a->touched_cap, a->ntouched + 1,
+                                  sizeof *a->touched);
+    if (rc == VIGIL_OK) a->touched[a->ntouched++] = id;
+    return rc;
 }
 
 void vigil__agg_free(vigil__agg *a)
@@ -1399,7 +1419,12 @@ vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src)
         rc = vigil__agg_addr_id(dst, &src->addrs[i].a, &am[i]);
         if (rc == VIGIL_OK && src->partial) src->namap = i + 1;
     }
-    for (size_t i = 0; i < src->naddrs && rc == VIGIL_OK; i++) {
+    /* What this file's DNS taught the addresses: in a partial, only the
+     * addresses it touched can have any. */
+    int listed = src->partial && !src->touch_all;
+    size_t nt = listed ? src->ntouched : src->naddrs;
+    for (size_t t = 0; t < nt && rc == VIGIL_OK; t++) {
+        size_t i = listed ? src->touched[t] : t;
         const vigil__ag_addr *e = &src->addrs[i];
         vigil__ag_addr *d = &dst->addrs[am[i]];
         d->flags |= (uint8_t)(e->flags & VIGIL__ADDR_RESOLVER);

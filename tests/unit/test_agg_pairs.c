@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "test.h"
 #include "agg.h"
+#include "agg_impl.h"
 #include "fixture.h"
 
 /* ---- record builders ---------------------------------------------------------- */
@@ -581,6 +582,53 @@ TEST(agg_merge_equals_one)
 /* ---- compact points and times (agg_impl.h) ----------------------------------------- */
 
 static int same_bits(double x, double y) { return memcmp(&x, &y, sizeof x) == 0; }
+
+/* vigil__ts_to_us rounds inline as llround does (halves away from zero)
+ * and gives a time back only when it is whole microseconds: the same
+ * answers as the libm-based definition on halves, negatives, values next
+ * to the limit and a spread of Zeek-like times. */
+static int ts_to_us_ref(double ts, int64_t *us)
+{
+    if (!(ts > -VIGIL__TS_US_LIMIT && ts < VIGIL__TS_US_LIMIT)) return 0;
+    int64_t u = (int64_t)llround(ts * 1e6);
+    if (!same_bits((double)u / 1e6, ts)) return 0;
+    *us = u;
+    return 1;
+}
+
+TEST(agg_ts_to_us_matches_llround)
+{
+    double edge[] = { 0.0, -0.0, 0.5e-6, -0.5e-6, 1.5e-6, -1.5e-6, 2.5e-6, 0.4999999e-6,
+                      1e-6, -1e-6, 1517000000.123456, -1517000000.123456, 1517000000.1234565,
+                      8999999999.999999, -8999999999.999999, 8999999999.9999995, 9.0e9, -9.0e9,
+                      4503599627.3704955, 4503599627.370496, 0.1, 0.3, 1e-7, 123.4567895 };
+    size_t ne = sizeof edge / sizeof edge[0];
+    uint64_t x = 88172645463325252ULL;
+    for (size_t i = 0; i < ne + 200000; i++) {
+        double ts;
+        if (i < ne) {
+            ts = edge[i];
+        } else {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* Whole microseconds (half), halves of a microsecond, and any
+             * bits, over +-1e10 s. */
+            int64_t us = (int64_t)(x % 20000000000000000ULL) - 10000000000000000LL;
+            ts = (i % 3 == 0) ? (double)us / 1e6
+               : (i % 3 == 1) ? ((double)us + 0.5) / 1e6
+                              : (double)(int64_t)(x >> 11) / (double)(1ULL << 23) - 5e8;
+        }
+        int64_t got = -1, want = -1;
+        int g = vigil__ts_to_us(ts, &got), w = ts_to_us_ref(ts, &want);
+        if (g != w || (g && got != want)) {
+            fprintf(stderr, "  ts %.17g: %d %lld, expected %d %lld\n", ts, g, (long long)got, w,
+                    (long long)want);
+            vigil_test_failures++;
+            break;
+        }
+    }
+}
 
 /* The view of (src, dst, dport), its points checked against want[] (in
  * (ts, orig, resp) order, times bit for bit). */
