@@ -414,6 +414,20 @@ typedef struct vigil__ag_pending {
 
 #define VIGIL__AGG_BATCH 16 /* kept connections resolved together */
 
+/* An SNI or Host name waiting in a partial's batch (agg_pairs.c,
+ * add_name): its pair's addresses were known, so its hint slot is
+ * prefetched while the next records are read.  The raw bytes are a copy
+ * (the record is borrowed); longer names are not batched. */
+#define VIGIL__NAMEPEND_RAW 80
+typedef struct vigil__ag_namepend {
+    double ts;             /* the record's time */
+    uint32_t o, r;         /* address ids (orig, resp) */
+    uint32_t tag;          /* hint_tag of (o, r) */
+    uint8_t rank;          /* VIGIL__NAME_* */
+    uint8_t len;           /* raw length */
+    char raw[VIGIL__NAMEPEND_RAW]; /* the name as logged */
+} vigil__ag_namepend;
+
 /* Adds one connection's bytes, duration and state to p's sums and counts
  * (not its point, not p->n). */
 void vigil__pair_count(vigil__ag_pair *p, const vigil__ag_pending *c);
@@ -468,6 +482,9 @@ struct vigil__agg {
     vigil__hidx hint_idx;         /* (src, dst) -> name hint */
     vigil__ag_hint *hints;
     size_t nhints, hints_cap;
+    vigil__ag_namepend npend_names[VIGIL__AGG_BATCH]; /* partial: names
+                                     whose hint slots are being prefetched */
+    size_t nnpend;                /* entries of npend_names */
 
     vigil__ag_dnspend dpend[VIGIL__AGG_BATCH]; /* queued DNS queries */
     size_t ndpend;                /* entries of dpend */
