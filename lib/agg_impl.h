@@ -86,6 +86,34 @@ VIGIL__HOT uint64_t vigil__mix64(uint64_t x)
     x ^= x >> 32;
     return x;
 }
+/* A hash of s[0..n), a word at a time: for in-memory tables only (the
+ * per-thread DNS memos, the interned strings' index).  Names that are
+ * stored (the DNS distinct-name hashes the state keeps) use
+ * vigil__hash_bytes, whose values must not change. */
+VIGIL__HOT uint64_t vigil__hash_words(const char *s, size_t n)
+{
+    uint64_t h = n * 0x9E3779B97F4A7C15ULL, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        /* The rest: the last 8 bytes (overlapping), one step, not a
+         * multiply per byte; bytes one by one only below 8. */
+        w = 0;
+        if (n >= 8) {
+            memcpy(&w, s + n - 8, 8);
+        } else {
+            for (; i < n; i++) w = w << 8 | (unsigned char)s[i];
+        }
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return vigil__mix64(h);
+}
+
 /* The hash tag of a pair key (src, dst, dport, proto). */
 VIGIL__HOT uint32_t vigil__pair_tag(uint32_t src, uint32_t dst, uint16_t dport, uint8_t proto)
 {

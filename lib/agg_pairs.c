@@ -94,7 +94,8 @@ vigil_status vigil__str_intern(const vigil_allocator *al, vigil__strtab *t, cons
                                size_t n, uint32_t *id)
 {
     str_key k = { p, n };
-    uint32_t tag = (uint32_t)(vigil__hash_bytes(p, n) >> 32);
+    /* (In memory only: the word-at-a-time hash, not FNV's byte loop.) */
+    uint32_t tag = (uint32_t)(vigil__hash_words(p, n) >> 32);
     if (t->idx.mask) {
         uint64_t *s = vigil__hidx_probe(&t->idx, tag, str_eq, t, &k);
         if (*s) {
