@@ -97,35 +97,9 @@ typedef struct registered_memo {
 
 static _Thread_local registered_memo memo[MEMO_SLOTS];
 
-/* A hash of s[0..n) for the per-thread memos (here and below), a word at a
- * time. */
-static uint64_t memo_hash(const char *s, size_t n)
-{
-    uint64_t h = n * 0x9E3779B97F4A7C15ULL, w;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-    }
-    if (i < n) {
-        /* The rest: the last 8 bytes (overlapping), one step, not a
-         * multiply per byte; bytes one by one only below 8. */
-        w = 0;
-        if (n >= 8) {
-            memcpy(&w, s + n - 8, 8);
-        } else {
-            for (; i < n; i++) w = w << 8 | (unsigned char)s[i];
-        }
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-    }
-    return vigil__mix64(h);
-}
-
 static size_t memo_slot(const char *s, size_t n)
 {
-    return (size_t)(memo_hash(s, n) & (MEMO_SLOTS - 1));
+    return (size_t)(vigil__hash_words(s, n) & (MEMO_SLOTS - 1));
 }
 
 size_t vigil__registered_domain(const char *s, size_t n)
@@ -599,7 +573,7 @@ static query_memo *query_facts(const char *p, size_t len, char *name, query_memo
 {
     query_memo *m = tmp;
     if (len && len <= QMEMO_RAW) {
-        query_memo *set = qmemo[memo_hash(p, len) & (QMEMO_SETS - 1)];
+        query_memo *set = qmemo[vigil__hash_words(p, len) & (QMEMO_SETS - 1)];
         m = &set[0];
         if (!query_is(m, p, len)) {
             m = &set[1];
@@ -717,6 +691,8 @@ static vigil_status answer_addr(vigil__agg *a, const vigil_dns *d, uint32_t id, 
     vigil__ag_addr *e = &a->addrs[id];
     if (e->dns_name == VIGIL__NO_ID || ts > e->dns_ts ||
         (ts == e->dns_ts && e->dns_name != nm && strcmp(name, a->names.s[e->dns_name]) < 0)) {
+        vigil_status rc = vigil__agg_touch_addr(a, id);
+        if (rc != VIGIL_OK) return rc;
         e->dns_name = nm;
         e->dns_ts = ts;
     }
@@ -728,7 +704,7 @@ static vigil_status answer_addr(vigil__agg *a, const vigil_dns *d, uint32_t id, 
 static answers_memo *answers_set(const vigil_dns *d)
 {
     if (!d->answers.p || !d->answers.len || d->answers.len > AMEMO_KEY) return NULL;
-    answers_memo *set = amemo[memo_hash(d->answers.p, d->answers.len) & (AMEMO_SETS - 1)];
+    answers_memo *set = amemo[vigil__hash_words(d->answers.p, d->answers.len) & (AMEMO_SETS - 1)];
     __builtin_prefetch(set); /* the addresses */
     __builtin_prefetch((const char *)set + 64); /* ids, length, the key's start */
     return set;
@@ -921,8 +897,10 @@ vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
     uint32_t resp;
     rc = vigil__agg_addr_id(a, &d->id.resp_h, &resp);
     if (rc != VIGIL_OK) return rc;
-    if ((a->addrs[resp].flags & VIGIL__ADDR_INTERNAL) && !(a->addrs[resp].flags & VIGIL__ADDR_NOISE))
+    if ((a->addrs[resp].flags & VIGIL__ADDR_INTERNAL) && !(a->addrs[resp].flags & VIGIL__ADDR_NOISE)) {
+        if ((rc = vigil__agg_touch_addr(a, resp)) != VIGIL_OK) return rc;
         a->addrs[resp].flags |= VIGIL__ADDR_RESOLVER;
+    }
     rc = intern_cached(a, name + off, n - off, &f->dom_id);
     if (rc != VIGIL_OK) return rc;
     uint32_t dom = f->dom_id;

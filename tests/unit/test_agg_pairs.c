@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include "test.h"
 #include "agg.h"
+#include "agg_impl.h"
 #include "fixture.h"
 
 /* ---- record builders ---------------------------------------------------------- */
@@ -514,6 +515,66 @@ static int same_pair_view(const vigil__pair_view *x, const vigil__pair_view *y)
            x->internal_hosts == y->internal_hosts && fabs(x->dur_sum - y->dur_sum) < 1e-6;
 }
 
+/* A partial queues SNI/Host names whose pair it knows and applies them a
+ * batch at a time (add_name, flush_names): the names a merged aggregate
+ * ends up with equal those of one aggregate fed the same records, across
+ * runs longer than a batch, names too long to queue, names that need
+ * cleaning or are not names, ranks and times that tie, pairs not known
+ * yet, other records in between and merges part-way through. */
+TEST(agg_names_batched_equal_one)
+{
+    static const char *const srcs[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3", "192.168.5.5", "fd00::9" };
+    static const char *const dsts[] = { "198.51.100.1", "198.51.100.2", "203.0.113.7", "203.0.113.8",
+                                        "2001:db8::1", "198.51.100.9" };
+    char longname[120];
+    memset(longname, 'x', sizeof longname - 13);
+    memcpy(longname + sizeof longname - 13, ".example.com", 13); /* 119 bytes: not queued */
+    const char *const names[] = { "www.example.com", "WWW.Example.COM.", "api.example.com:8443",
+                                  "cdn.example.net", longname, "1.2.3.4", "[::1]:80", "a.b",
+                                  "host name", "mail.example.org", "api.example.com" };
+    size_t nnames = sizeof names / sizeof names[0];
+    fixture one, shared, part;
+    fx_init(&one);
+    fx_init(&shared);
+    fx_init(&part);
+    vigil__agg_set_partial(part.agg, 1);
+    vigil__agg *both[2] = { one.agg, part.agg };
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < 3000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        const char *sa = srcs[x % 5], *da = dsts[(x >> 8) % 6];
+        double ts = 1000 + (double)(i / 4); /* later names win; ties of four */
+        vigil_record r;
+        if (i % 97 == 0 || (i < 200 && i % 7 == 0)) /* pairs become known as it goes */
+            r = conn_rec(ts, sa, da, 443, VIGIL_PROTO_TCP, 10, 10, VIGIL_CS_SF);
+        else if ((x >> 24) % 3 == 0)
+            r = http_rec(ts, sa, da, names[(x >> 32) % nnames]);
+        else
+            r = ssl_rec(ts, sa, da, names[(x >> 32) % nnames]);
+        for (int k = 0; k < 2; k++) CHECK(vigil__agg_add(both[k], &r) == VIGIL_OK);
+        if (i % 1000 == 999) CHECK(vigil__agg_merge(shared.agg, part.agg) == VIGIL_OK);
+    }
+    CHECK(vigil__agg_merge(shared.agg, part.agg) == VIGIL_OK);
+    CHECK(vigil__agg_finish(one.agg) == VIGIL_OK);
+    CHECK(vigil__agg_finish(shared.agg) == VIGIL_OK);
+    vigil__agg *a = one.agg, *b = shared.agg;
+    CHECK_EQ_U(vigil__agg_pair_count(a), vigil__agg_pair_count(b));
+    size_t named = 0;
+    for (size_t i = 0; i < vigil__agg_pair_count(a) && i < vigil__agg_pair_count(b); i++) {
+        vigil__pair_view p, q;
+        CHECK(vigil__agg_pair(a, i, &p) == VIGIL_OK && vigil__agg_pair(b, i, &q) == VIGIL_OK);
+        CHECK(same_pair_view(&p, &q));
+        named += p.name != NULL;
+    }
+    CHECK(named > 20);
+    CHECK_EQ_U(vigil__agg_group_count(a), vigil__agg_group_count(b));
+    fx_free(&one);
+    fx_free(&shared);
+    fx_free(&part);
+}
+
 TEST(agg_merge_equals_one)
 {
     fixture one, b, c;
@@ -581,6 +642,53 @@ TEST(agg_merge_equals_one)
 /* ---- compact points and times (agg_impl.h) ----------------------------------------- */
 
 static int same_bits(double x, double y) { return memcmp(&x, &y, sizeof x) == 0; }
+
+/* vigil__ts_to_us rounds inline as llround does (halves away from zero)
+ * and gives a time back only when it is whole microseconds: the same
+ * answers as the libm-based definition on halves, negatives, values next
+ * to the limit and a spread of Zeek-like times. */
+static int ts_to_us_ref(double ts, int64_t *us)
+{
+    if (!(ts > -VIGIL__TS_US_LIMIT && ts < VIGIL__TS_US_LIMIT)) return 0;
+    int64_t u = (int64_t)llround(ts * 1e6);
+    if (!same_bits((double)u / 1e6, ts)) return 0;
+    *us = u;
+    return 1;
+}
+
+TEST(agg_ts_to_us_matches_llround)
+{
+    double edge[] = { 0.0, -0.0, 0.5e-6, -0.5e-6, 1.5e-6, -1.5e-6, 2.5e-6, 0.4999999e-6,
+                      1e-6, -1e-6, 1517000000.123456, -1517000000.123456, 1517000000.1234565,
+                      8999999999.999999, -8999999999.999999, 8999999999.9999995, 9.0e9, -9.0e9,
+                      4503599627.3704955, 4503599627.370496, 0.1, 0.3, 1e-7, 123.4567895 };
+    size_t ne = sizeof edge / sizeof edge[0];
+    uint64_t x = 88172645463325252ULL;
+    for (size_t i = 0; i < ne + 200000; i++) {
+        double ts;
+        if (i < ne) {
+            ts = edge[i];
+        } else {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* Whole microseconds (half), halves of a microsecond, and any
+             * bits, over +-1e10 s. */
+            int64_t us = (int64_t)(x % 20000000000000000ULL) - 10000000000000000LL;
+            ts = (i % 3 == 0) ? (double)us / 1e6
+               : (i % 3 == 1) ? ((double)us + 0.5) / 1e6
+                              : (double)(int64_t)(x >> 11) / (double)(1ULL << 23) - 5e8;
+        }
+        int64_t got = -1, want = -1;
+        int g = vigil__ts_to_us(ts, &got), w = ts_to_us_ref(ts, &want);
+        if (g != w || (g && got != want)) {
+            fprintf(stderr, "  ts %.17g: %d %lld, expected %d %lld\n", ts, g, (long long)got, w,
+                    (long long)want);
+            vigil_test_failures++;
+            break;
+        }
+    }
+}
 
 /* The view of (src, dst, dport), its points checked against want[] (in
  * (ts, orig, resp) order, times bit for bit). */
