@@ -889,15 +889,15 @@ vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
     vigil_status rc = name_answers(a, d, am, name, n, rec->ts, &f->name_id);
     if (rc != VIGIL_OK) return rc;
     uint32_t src;
-    rc = vigil__agg_addr_id(a, &d->id.orig_h, &src);
+    uint8_t fl;
+    rc = vigil__agg_addr_verdicts(a, &d->id.orig_h, &src, &fl);
     if (rc != VIGIL_OK) return rc;
-    uint8_t fl = a->addrs[src].flags;
     if (!(fl & VIGIL__ADDR_INTERNAL) || (fl & VIGIL__ADDR_NOISE)) return VIGIL_OK;
     /* An internal host answering an internal host's query is a resolver. */
     uint32_t resp;
-    rc = vigil__agg_addr_id(a, &d->id.resp_h, &resp);
+    rc = vigil__agg_addr_verdicts(a, &d->id.resp_h, &resp, &fl);
     if (rc != VIGIL_OK) return rc;
-    if ((a->addrs[resp].flags & VIGIL__ADDR_INTERNAL) && !(a->addrs[resp].flags & VIGIL__ADDR_NOISE)) {
+    if ((fl & VIGIL__ADDR_INTERNAL) && !(fl & VIGIL__ADDR_NOISE)) {
         if ((rc = vigil__agg_touch_addr(a, resp)) != VIGIL_OK) return rc;
         a->addrs[resp].flags |= VIGIL__ADDR_RESOLVER;
     }

@@ -603,6 +603,11 @@ struct vigil__agg {
 
 /* Interns an address; *id receives its id.  Hot path. */
 vigil_status vigil__agg_addr_id(vigil__agg *a, const vigil_addr *addr, uint32_t *id);
+/* The same, with the address's verdicts (its flags & (INTERNAL | NOISE),
+ * fixed when it was first seen) in *verdicts: in a partial, from the
+ * IPv4 index's slot, without a look at the address entry. */
+vigil_status vigil__agg_addr_verdicts(vigil__agg *a, const vigil_addr *addr, uint32_t *id,
+                                      uint8_t *verdicts);
 /* Name of a name id (NULL for NO_ID). */
 const char *vigil__agg_name(const vigil__agg *a, uint32_t id);
 /* Lowercases and trims a DNS/SNI/Host name into buf (cap bytes): drops a

@@ -711,6 +711,12 @@ vigil_status vigil__agg_addr_id(vigil__agg *a, const vigil_addr *addr, uint32_t 
     return addr_id_verdicts(a, addr, id, &verdicts);
 }
 
+vigil_status vigil__agg_addr_verdicts(vigil__agg *a, const vigil_addr *addr, uint32_t *id,
+                                      uint8_t *verdicts)
+{
+    return addr_id_verdicts(a, addr, id, verdicts);
+}
+
 /* The id of addr through addr_idx (1), or 0; tag is addr_tag(addr). */
 static int addr_idx_find(const vigil__agg *a, const vigil_addr *addr, uint32_t tag, uint32_t *id)
 {
