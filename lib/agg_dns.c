@@ -1104,18 +1104,6 @@ out:
     return rc;
 }
 
-typedef struct rank_rec {
-    uint64_t k;     /* sort key */
-    uint32_t idx;   /* entry */
-} rank_rec;
-
-static int cmp_rank_rec(const void *x, const void *y)
-{
-    const rank_rec *a = x, *b = y;
-    if (a->k != b->k) return a->k < b->k ? -1 : 1;
-    return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
 void vigil__agg_dns_drop_lookup(vigil__agg *a)
 {
     vigil__free(&a->alloc, a->qnames);
@@ -1143,7 +1131,11 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     double *tmp = NULL, *tv = NULL;
     uint64_t *keys = NULL;
     uint32_t *prev = NULL;
-    rank_rec *rr = NULL;
+    /* The orders by (host rank, domain rank) and by host rank: radix
+     * sorts of packed keys (vigil__radix_kv, stable: ties stay in entry
+     * order, as the comparison sort they replace left them). */
+    vigil__kv *rr = NULL, *rtmp = NULL;
+    unsigned ab = vigil__bits_for(a->naddrs), nb = vigil__bits_for(a->names.n);
     size_t nrr = a->ndns > a->nnx ? a->ndns : a->nnx;
     for (size_t i = 0; i < a->ndns; i++)
         if (a->dns[i].nts > maxts) maxts = a->dns[i].nts;
@@ -1156,6 +1148,7 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
         if (!keys || !prev || !a->dns_order) goto out;
     }
     if (nrr && !(rr = vigil__malloc(&a->alloc, nrr * sizeof *rr))) goto out;
+    if (nrr && !(rtmp = vigil__malloc(&a->alloc, nrr * sizeof *rtmp))) goto out;
     if (a->nnx && !(a->nx_order = vigil__malloc(&a->alloc, a->nnx * sizeof *a->nx_order))) goto out;
     for (size_t i = 0; i < a->ndns; i++) {
         vigil__ag_dns *e = &a->dns[i];
@@ -1178,26 +1171,26 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
             e->ts_unsorted = 0;
         }
         keys[i] = (uint64_t)e->domain << 32 | e->src;
-        rr[i].k = (uint64_t)arank[e->src] << 32 | nrank[e->domain];
-        rr[i].idx = (uint32_t)i;
+        rr[i].key = (uint64_t)arank[e->src] << nb | nrank[e->domain];
+        rr[i].val = i;
     }
     if (a->ndns) {
         /* Entries are unique per (domain, src): one count per entry. */
         for (size_t i = 0; i < a->ndns; i++)
             if (!(a->addrs[a->dns[i].src].flags & VIGIL__ADDR_RESOLVER)) prev[keys[i] >> 32]++;
         for (size_t i = 0; i < a->ndns; i++) a->dns[i].prevalence = prev[a->dns[i].domain];
-        qsort(rr, a->ndns, sizeof *rr, cmp_rank_rec);
-        for (size_t i = 0; i < a->ndns; i++) a->dns_order[i] = rr[i].idx;
+        const vigil__kv *s = vigil__radix_kv(rr, rtmp, a->ndns, ab + nb);
+        for (size_t i = 0; i < a->ndns; i++) a->dns_order[i] = (uint32_t)s[i].val;
     }
     for (size_t i = 0; i < a->nnx; i++) {
         rc = finish_nx(a, &a->nx[i]);
         if (rc != VIGIL_OK) goto out;
-        rr[i].k = arank[a->nx[i].src];
-        rr[i].idx = (uint32_t)i;
+        rr[i].key = arank[a->nx[i].src];
+        rr[i].val = i;
     }
     if (a->nnx) {
-        qsort(rr, a->nnx, sizeof *rr, cmp_rank_rec);
-        for (size_t i = 0; i < a->nnx; i++) a->nx_order[i] = rr[i].idx;
+        const vigil__kv *s = vigil__radix_kv(rr, rtmp, a->nnx, ab);
+        for (size_t i = 0; i < a->nnx; i++) a->nx_order[i] = (uint32_t)s[i].val;
     }
     a->max_dts = maxts;
     rc = VIGIL_ENOMEM;
@@ -1210,6 +1203,7 @@ out:
     vigil__free(&a->alloc, keys);
     vigil__free(&a->alloc, prev);
     vigil__free(&a->alloc, rr);
+    vigil__free(&a->alloc, rtmp);
     return rc;
 }
 

@@ -187,39 +187,50 @@ vigil_status vigil__agg_finish_hosts_begin(vigil__agg *a, double first_ts, doubl
     return VIGIL_OK;
 }
 
-vigil_status vigil__agg_hosts_split(const vigil__agg *a, const uint32_t *arank, const uint64_t *srcpts,
-                                    size_t *cut, size_t *first_host)
+vigil_status vigil__agg_hosts_split(const vigil__agg *a, const uint32_t *arank, const uint64_t *work,
+                                    size_t n, size_t *k, size_t *first_host, size_t *got)
 {
-    /* Pairs are in source-rank order: the cut is at the first source whose
-     * lower-ranked sources hold at least half the points (one walk over
-     * the addresses in rank order), at that source's first pair in the
-     * order (a binary search). */
-    *first_host = 0;
-    *cut = a->npairs;
-    if (!a->nhosts || a->npairs < 2) return VIGIL_OK;
-    uint32_t *byrank = vigil__malloc(&a->alloc, a->naddrs * sizeof *byrank);
+    /* Pairs are in source-rank order: a chunk ends at the first source
+     * whose lower-ranked sources hold the chunk's share of the work (one
+     * walk over the addresses in rank order), at that source's first pair
+     * in the order (a binary search). */
+    *got = 0;
+    k[0] = 0;
+    if (!n || !a->npairs) return VIGIL_OK;
+    uint32_t *byrank = vigil__malloc(&a->alloc, (a->naddrs ? a->naddrs : 1) * sizeof *byrank);
     if (!byrank) return VIGIL_ENOMEM;
     uint64_t total = 0, below = 0;
     for (size_t i = 0; i < a->naddrs; i++) {
         byrank[arank[i]] = (uint32_t)i;
-        if (a->addrs[i].flags & VIGIL__ADDR_SRC) total += srcpts[i];
+        if (a->addrs[i].flags & VIGIL__ADDR_SRC) total += work[i];
     }
-    size_t r = 0, hosts = 0;
-    for (; r < a->naddrs && below < total / 2; r++) {
-        uint32_t id = byrank[r];
-        if (!(a->addrs[id].flags & VIGIL__ADDR_SRC)) continue;
-        below += srcpts[id];
-        hosts++;
+    size_t r = 0, hosts = 0, c = 0;
+    first_host[0] = 0;
+    for (size_t t = 1; t < n; t++) {
+        /* The sources below rank r hold at least t / n of the work. */
+        uint64_t want = (uint64_t)((double)total * (double)t / (double)n);
+        for (; r < a->naddrs && below < want; r++) {
+            uint32_t id = byrank[r];
+            if (!(a->addrs[id].flags & VIGIL__ADDR_SRC)) continue;
+            below += work[id];
+            hosts++;
+        }
+        if (r >= a->naddrs) break;
+        size_t k0 = k[c], k1 = a->npairs;
+        while (k0 < k1) {
+            size_t mid = k0 + (k1 - k0) / 2;
+            if (arank[a->pairs[a->order[mid]].src] < r) k0 = mid + 1;
+            else k1 = mid;
+        }
+        if (k0 >= a->npairs) break;
+        if (k0 > k[c]) { /* a chunk of its own */
+            k[++c] = k0;
+            first_host[c] = hosts;
+        }
     }
+    k[++c] = a->npairs;
+    *got = c;
     vigil__free(&a->alloc, byrank);
-    *first_host = hosts;
-    size_t k0 = 0, k1 = a->npairs;
-    while (k0 < k1) {
-        size_t mid = k0 + (k1 - k0) / 2;
-        if (arank[a->pairs[a->order[mid]].src] < r) k0 = mid + 1;
-        else k1 = mid;
-    }
-    *cut = k0;
     return VIGIL_OK;
 }
 

@@ -135,6 +135,26 @@ vigil_status vigil__grow(const vigil_allocator *al, void **v, size_t *cap, size_
  * before the change; a no-op in a whole aggregate. */
 vigil_status vigil__agg_touch_addr(vigil__agg *a, uint32_t id);
 
+/* A key and what it carries, for vigil__radix_kv. */
+typedef struct vigil__kv {
+    uint64_t key;
+    uint64_t val;
+} vigil__kv;
+
+/* Sorts v[0..n) by key, stably (equal keys keep their order), where every
+ * key is below 2^bits; tmp is scratch of n records.  Returns the array
+ * that holds the result (v or tmp).  An LSD radix sort, 11 bits a pass,
+ * passes whose digit is the same in every key skipped. */
+vigil__kv *vigil__radix_kv(vigil__kv *v, vigil__kv *tmp, size_t n, unsigned bits);
+
+/* Bits needed for the values 0..n-1 (0 for n <= 1). */
+static inline unsigned vigil__bits_for(size_t n)
+{
+    unsigned b = 0;
+    while (b < 64 && ((size_t)1 << b) < n) b++;
+    return b;
+}
+
 /* ---- compact times and counts (pair points, DNS query times) -------------- */
 
 /* A time is kept as a whole number of microseconds when (double)us / 1e6
@@ -691,16 +711,17 @@ size_t vigil__agg_dns_max_ts(const vigil__agg *a);
 
 /* agg_hosts.c, in three steps so that the middle one can run on two
  * threads: begin allocates the hosts (sources flagged VIGIL__ADDR_SRC) and
- * their days from the pairs' span [first_ts, last_ts]; split finds where
- * the pair order (a->order) is cut in two at a source boundary with half
- * the points on each side (arank: address ranks; srcpts: points per
- * source address id; *cut receives the cut, *first_host the host index
- * there); range fills the hosts of order[k0, k1) from host first_host on,
- * decoding into pts (max_pts points; ranges on different threads need
- * their own); end derives the population and the peer distribution. */
+ * their days from the pairs' span [first_ts, last_ts]; split cuts the pair
+ * order (a->order) at source boundaries into at most `n` chunks of about
+ * equal work (arank: address ranks; work: per source address id, its
+ * points and pairs, weighted), k[0..*got] receiving the chunks' bounds
+ * and first_host[0..*got) the host index each starts at; range fills the
+ * hosts of order[k0, k1) from host first_host on, decoding into pts
+ * (max_pts points; ranges on different threads need their own); end
+ * derives the population and the peer distribution. */
 vigil_status vigil__agg_finish_hosts_begin(vigil__agg *a, double first_ts, double last_ts);
-vigil_status vigil__agg_hosts_split(const vigil__agg *a, const uint32_t *arank, const uint64_t *srcpts,
-                                    size_t *cut, size_t *first_host);
+vigil_status vigil__agg_hosts_split(const vigil__agg *a, const uint32_t *arank, const uint64_t *work,
+                                    size_t n, size_t *k, size_t *first_host, size_t *got);
 vigil_status vigil__agg_finish_hosts_range(vigil__agg *a, size_t k0, size_t k1, size_t first_host,
                                            vigil__conn_point *pts);
 vigil_status vigil__agg_finish_hosts_end(vigil__agg *a);

@@ -13,6 +13,8 @@
  * amortised growth of the tables and of the pair's point bytes. */
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "agg_impl.h"
@@ -1630,6 +1632,36 @@ out:
 
 /* ---- finish ---------------------------------------------------------------- */
 
+/* Hand-written for finish's two big orderings (1.96M pairs, 0.72M DNS
+ * entries on the simulated month): their comparison sorts (a quicksort
+ * of 24-byte records; glibc's qsort with a callback) took ~0.3 and ~0.2
+ * CPU-s on the step's critical path; a radix sort of packed keys does a
+ * few linear passes. */
+#define RADIX_BITS 11
+#define RADIX_SIZE ((size_t)1 << RADIX_BITS)
+
+vigil__kv *vigil__radix_kv(vigil__kv *v, vigil__kv *tmp, size_t n, unsigned bits)
+{
+    uint32_t count[RADIX_SIZE];
+    for (unsigned shift = 0; shift < bits && n > 1; shift += RADIX_BITS) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++) count[(v[i].key >> shift) & (RADIX_SIZE - 1)]++;
+        /* Every key has this digit: the pass would move nothing. */
+        if (count[(v[0].key >> shift) & (RADIX_SIZE - 1)] == n) continue;
+        uint32_t at = 0;
+        for (size_t d = 0; d < RADIX_SIZE; d++) {
+            uint32_t c = count[d];
+            count[d] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++) tmp[count[(v[i].key >> shift) & (RADIX_SIZE - 1)]++] = v[i];
+        vigil__kv *t = v;
+        v = tmp;
+        tmp = t;
+    }
+    return v;
+}
+
 /* A sort record: two keys and the entry it stands for. */
 typedef struct sort_rec {
     uint64_t k1;    /* primary key */
@@ -1747,7 +1779,16 @@ static vigil_status build_groups(vigil__agg *a, const uint32_t *arank, const uin
     for (size_t i = 0; i < a->npairs;) {
         uint32_t src = a->pairs[a->order[i]].src;
         size_t j = i, k = 0;
-        while (j < a->npairs && a->pairs[a->order[j]].src == src) j++;
+        /* Pairs in this order are scattered in memory, and so are their
+         * names: each a cache miss, fetched ahead. */
+        while (j < a->npairs && a->pairs[a->order[j]].src == src) {
+            if (j + 2 * FINISH_AHEAD < a->npairs) {
+                uint32_t q = a->order[j + 2 * FINISH_AHEAD];
+                __builtin_prefetch(&a->pairs[q]);
+                __builtin_prefetch(&a->pair_name[q]);
+            }
+            j++;
+        }
         if (j - i > vcap && vigil__grow(&a->alloc, (void **)&v, &vcap, j - i, sizeof *v) != VIGIL_OK) goto out;
         for (size_t m = i; m < j; m++) {
             uint32_t pi = a->order[m];
@@ -1811,11 +1852,40 @@ static vigil_status pair_order(vigil__agg *a, const uint32_t *arank)
 {
     if (!a->npairs) return VIGIL_OK;
     a->order = vigil__malloc(&a->alloc, a->npairs * sizeof *a->order);
-    sort_rec *v = vigil__malloc(&a->alloc, a->npairs * sizeof *v);
-    if (!a->order || !v) {
-        vigil__free(&a->alloc, v);
-        return VIGIL_ENOMEM;
+    if (!a->order) return VIGIL_ENOMEM;
+    /* The key (src rank, dst rank, dport, proto) packed in 64 bits when
+     * the ranks fit (2^23 addresses): radix-sorted.  Pairs are unique by
+     * it, as by sort_rec's keys; both orders are the same. */
+    unsigned ab = vigil__bits_for(a->naddrs);
+    if (ab <= 23 && a->npairs <= UINT32_MAX) {
+        unsigned bits = 2 * ab + 16 + 8;
+        vigil__kv *kv = vigil__malloc(&a->alloc, a->npairs * sizeof *kv);
+        vigil__kv *tmp = vigil__malloc(&a->alloc, a->npairs * sizeof *tmp);
+        if (!kv || !tmp) {
+            vigil__free(&a->alloc, kv);
+            vigil__free(&a->alloc, tmp);
+            return VIGIL_ENOMEM;
+        }
+        for (size_t i = 0; i < a->npairs; i++) {
+            const vigil__ag_pair *p = &a->pairs[i];
+            kv[i].key = (((uint64_t)arank[p->src] << ab | arank[p->dst]) << 16 | p->dport) << 8 | p->proto;
+            kv[i].val = (uint64_t)p->dst << 32 | i;
+        }
+        vigil__kv *s = vigil__radix_kv(kv, tmp, a->npairs, bits);
+        for (size_t i = 0; i < a->naddrs; i++) a->addrs[i].prevalence = 0;
+        uint64_t sd = 0; /* the (src, dst) part of the previous key */
+        for (size_t i = 0; i < a->npairs; i++) {
+            a->order[i] = (uint32_t)s[i].val;
+            uint64_t k = s[i].key >> 24;
+            if (i == 0 || k != sd) a->addrs[s[i].val >> 32].prevalence++;
+            sd = k;
+        }
+        vigil__free(&a->alloc, kv);
+        vigil__free(&a->alloc, tmp);
+        return VIGIL_OK;
     }
+    sort_rec *v = vigil__malloc(&a->alloc, a->npairs * sizeof *v);
+    if (!v) return VIGIL_ENOMEM;
     for (size_t i = 0; i < a->npairs; i++) {
         const vigil__ag_pair *p = &a->pairs[i];
         v[i].k1 = (uint64_t)arank[p->src] << 32 | arank[p->dst];
@@ -1835,19 +1905,37 @@ static vigil_status pair_order(vigil__agg *a, const uint32_t *arank)
     return VIGIL_OK;
 }
 
+/* The hosts' work, in chunks of the pair order that the two jobs of step
+ * 1 take from a shared cursor, each when its own part of the step is
+ * done: job 0 cuts them once the pair order exists, job 1 waits for
+ * that.  (Two fixed halves, after the step, left one thread idle for
+ * 0.1-0.3 s of the simulated month: the DNS half of step 1 and the
+ * halves of the hosts' pass never took the same time.) */
+#define HOST_CHUNKS 64
+#define HOST_PAIR_WORK 16 /* a pair's share of a source's work, in points */
+typedef struct host_chunks {
+    size_t k[HOST_CHUNKS + 1];      /* the chunks' bounds in the order */
+    size_t first_host[HOST_CHUNKS]; /* the host each starts at */
+    size_t n;                       /* chunks */
+    atomic_size_t next;             /* the next chunk to take */
+    atomic_int ready;               /* 1: cut, -1: job 0 failed first */
+} host_chunks;
+
 /* One of finish's two-way jobs.  Step 0: each job takes its part of the
- * first pass over the pairs (pairs_pass).  Step 1: job 0 orders the pairs, counts
- * prevalence and builds the name groups while job 1 finishes DNS (they
- * touch different fields: addrs' prevalence against addrs' flags, read
- * only).  Step 2: each fills the hosts of its half of the pair order. */
+ * first pass over the pairs (pairs_pass).  Step 1: job 0 orders the pairs,
+ * counts prevalence, builds the name groups and cuts the hosts' chunks
+ * while job 1 finishes DNS (they touch different fields: addrs'
+ * prevalence against addrs' flags, read only); then each fills the hosts
+ * of the chunks it takes (job 1 only with scratch of its own). */
 typedef struct finish_job {
     vigil__agg *a;
     const uint32_t *arank, *nrank;  /* address and name ranks */
     int step, job;                  /* which work */
-    size_t k0, k1, first_host;      /* step 2: the pair-order range */
-    vigil__conn_point *pts;         /* step 2: decoding scratch */
+    host_chunks *hc;                /* step 1: the hosts' chunks */
+    vigil__conn_point *pts;         /* step 1: decoding scratch, or NULL */
     size_t nparts;                  /* step 0: 1 or 2 parts */
-    uint64_t *srcpts;               /* step 0: points per source, or NULL */
+    uint64_t *srcpts;               /* step 0: each source's work (points,
+                                       and HOST_PAIR_WORK a pair), or NULL */
     double lo, hi;                  /* step 0: span of the part's points */
     int have;                       /* step 0: lo and hi are set */
     vigil_status rc;                /* result */
@@ -1888,7 +1976,7 @@ static void pairs_pass(vigil__agg *a, finish_job *j)
         }
         if (OWNER(p->src, nparts) == part) {
             if (!(a->addrs[p->src].flags & VIGIL__ADDR_SRC)) a->addrs[p->src].flags |= VIGIL__ADDR_SRC;
-            if (srcpts) srcpts[p->src] += p->n;
+            if (srcpts) srcpts[p->src] += (uint64_t)p->n + HOST_PAIR_WORK;
         }
         if (OWNER(p->dst, nparts) != part) continue;
         hint_key hk = { p->src, p->dst };
@@ -1920,13 +2008,30 @@ static void *finish_main(void *arg)
     if (j->step == 0) {
         pairs_pass(a, j);
         j->rc = VIGIL_OK;
-    } else if (j->step == 1 && j->job == 0) {
-        j->rc = pair_order(a, j->arank);
-        if (j->rc == VIGIL_OK) j->rc = build_groups(a, j->arank, j->nrank);
-    } else if (j->step == 1) {
-        j->rc = vigil__agg_finish_dns(a, j->arank, j->nrank);
     } else {
-        j->rc = vigil__agg_finish_hosts_range(a, j->k0, j->k1, j->first_host, j->pts);
+        host_chunks *hc = j->hc;
+        int ready;
+        if (j->job == 0) {
+            j->rc = pair_order(a, j->arank);
+            if (j->rc == VIGIL_OK) j->rc = build_groups(a, j->arank, j->nrank);
+            if (j->rc == VIGIL_OK && a->nhosts)
+                j->rc = vigil__agg_hosts_split(a, j->arank, j->srcpts, HOST_CHUNKS, hc->k, hc->first_host,
+                                               &hc->n);
+            atomic_store(&hc->ready, j->rc == VIGIL_OK ? 1 : -1);
+            ready = j->rc == VIGIL_OK;
+        } else {
+            j->rc = vigil__agg_finish_dns(a, j->arank, j->nrank);
+            /* Job 0 is on its way to the chunks (or has failed). */
+            while ((ready = atomic_load(&hc->ready)) == 0) sched_yield();
+            ready = ready > 0 && j->rc == VIGIL_OK && j->pts;
+        }
+        for (size_t c; ready && a->nhosts && (c = atomic_fetch_add(&hc->next, 1)) < hc->n;) {
+            vigil_status rc = vigil__agg_finish_hosts_range(a, hc->k[c], hc->k[c + 1], hc->first_host[c], j->pts);
+            if (rc != VIGIL_OK) {
+                j->rc = rc;
+                break;
+            }
+        }
     }
     return NULL;
 }
@@ -1999,26 +2104,31 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
     rc = VIGIL_ENOMEM;
     a->max_pts = vigil__agg_max_pair_points(a);
     if (a->max_pts && !(a->pbuf = vigil__malloc(&a->alloc, a->max_pts * sizeof *a->pbuf))) goto out;
-    for (int k = 0; k < 2; k++) j[k].step = 1;
-    rc = finish_step(j, threads);
-    if (rc == VIGIL_OK) rc = vigil__agg_finish_hosts_begin(a, lo, hi);
+    rc = vigil__agg_finish_hosts_begin(a, lo, hi);
     if (rc != VIGIL_OK) goto out;
     if (threads > 1 && a->max_pts && a->nhosts > 1 &&
         !(pts2 = vigil__malloc(&a->alloc, a->max_pts * sizeof *pts2))) {
         rc = VIGIL_ENOMEM;
         goto out;
     }
-    size_t h1 = 0, cut = a->npairs;
-    if (pts2 && (rc = vigil__agg_hosts_split(a, arank, srcpts, &cut, &h1)) != VIGIL_OK) goto out;
-    for (int k = 0; k < 2; k++) j[k].step = 2;
-    j[0].k0 = 0;
-    j[0].k1 = cut;
+    /* Points per source (the chunks' weights) exist with two threads
+     * only; with one, every source weighs the same: any cut will do. */
+    if (!srcpts && a->naddrs && !(srcpts = vigil__calloc(&a->alloc, a->naddrs, sizeof *srcpts))) {
+        rc = VIGIL_ENOMEM;
+        goto out;
+    }
+    host_chunks hc;
+    memset(&hc, 0, sizeof hc);
+    atomic_init(&hc.next, 0);
+    atomic_init(&hc.ready, 0);
+    for (int k = 0; k < 2; k++) {
+        j[k].step = 1;
+        j[k].hc = &hc;
+        j[k].srcpts = srcpts;
+    }
     j[0].pts = a->pbuf;
-    j[1].k0 = cut;
-    j[1].k1 = a->npairs;
-    j[1].first_host = h1;
-    j[1].pts = pts2 ? pts2 : a->pbuf;
-    rc = finish_step(j, pts2 ? threads : 1);
+    j[1].pts = pts2; /* NULL: job 0 fills every host */
+    rc = finish_step(j, threads);
     if (rc == VIGIL_OK) rc = vigil__agg_finish_hosts_end(a);
     if (rc == VIGIL_OK) a->finished = 1;
 out:
