@@ -403,6 +403,45 @@ TEST(agg_dns_view)
     fx_free(&fx);
 }
 
+/* Finish orders the DNS entries by (host address, domain name): a radix
+ * sort of packed ranks.  Entries made in a scrambled order (hosts and
+ * domains interleaved, IPv4 and IPv6) come out strictly ascending, each
+ * with its own counts. */
+TEST(agg_dns_entries_ordered)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    char host[64], q[64];
+    for (unsigned i = 0; i < 3000; i++) {
+        unsigned h = (i * 37) % 50, d = (i / 50 * 7) % 60;
+        if (h % 7 == 0) snprintf(host, sizeof host, "fd00::%x", h);
+        else snprintf(host, sizeof host, "10.%u.0.%u", h % 3, h);
+        snprintf(q, sizeof q, "www.d%02u-example.com", d);
+        add(a, dns_rec(1000 + i, host, q, 1, 0, NULL));
+    }
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    size_t n = vigil__agg_dns_count(a), bad = 0;
+    CHECK(n > 500);
+    uint64_t total = 0;
+    vigil__dns_view prev;
+    memset(&prev, 0, sizeof prev);
+    for (size_t i = 0; i < n; i++) {
+        vigil__dns_view d;
+        CHECK(vigil__agg_dns(a, i, &d) == VIGIL_OK);
+        total += d.queries;
+        if (i) {
+            int c = memcmp(prev.src.b, d.src.b, 16);
+            if (!c) c = strcmp(prev.domain, d.domain);
+            bad += c >= 0;
+        }
+        prev = d;
+    }
+    CHECK_EQ_U(bad, 0);
+    CHECK_EQ_U(total, 3000);
+    fx_free(&fx);
+}
+
 TEST(agg_nx_windows)
 {
     fixture fx;
@@ -974,6 +1013,21 @@ static void check_same_aggs(vigil__agg *x, vigil__agg *y)
         free(keep);
     }
     CHECK_EQ_U(bad, 0);
+    /* The pair order is (src, dst, dport, proto), strictly ascending
+     * (finish's radix sort of packed ranks). */
+    size_t unordered = 0;
+    for (size_t i = 1; i < vigil__agg_pair_count(y); i++) {
+        vigil__pair_view p, q;
+        if (vigil__agg_pair_head(y, i - 1, &p) != VIGIL_OK || vigil__agg_pair_head(y, i, &q) != VIGIL_OK) {
+            unordered++;
+            continue;
+        }
+        int c = memcmp(p.src.b, q.src.b, 16);
+        if (!c) c = memcmp(p.dst.b, q.dst.b, 16);
+        if (!c) c = p.dport != q.dport ? (p.dport < q.dport ? -1 : 1) : (p.proto > q.proto) - (p.proto < q.proto);
+        unordered += c >= 0;
+    }
+    CHECK_EQ_U(unordered, 0);
     CHECK_EQ_U(vigil__agg_group_count(x), vigil__agg_group_count(y));
     CHECK_EQ_U(vigil__agg_host_count(x), vigil__agg_host_count(y));
     for (size_t i = 0; i < vigil__agg_host_count(x) && i < vigil__agg_host_count(y); i++) {
