@@ -142,7 +142,7 @@ typedef struct vigil__kv {
 } vigil__kv;
 
 /* Sorts v[0..n) by key, stably (equal keys keep their order), where every
- * key is below 2^bits; tmp is scratch of n records.  Returns the array
+ * key is below 2^bits and n < 2^32; tmp is scratch of n records.  Returns the array
  * that holds the result (v or tmp).  An LSD radix sort, 11 bits a pass,
  * passes whose digit is the same in every key skipped. */
 vigil__kv *vigil__radix_kv(vigil__kv *v, vigil__kv *tmp, size_t n, unsigned bits);

@@ -1268,7 +1268,7 @@ static vigil_status name_known(vigil__agg *a, uint32_t o, uint32_t r, uint32_t t
  * at a time, before the names are applied.  In the reading threads, the
  * slot and the hint were each a cache miss per SSL/HTTP record (the
  * decompressor's output streams the small per-file tables out of the
- * cache), ~0.7 CPU-s of the simulated month's hunt by perf. */
+ * cache), ~0.6 CPU-s of the simulated month's hunt by perf. */
 static vigil_status flush_names(vigil__agg *a)
 {
     size_t n = a->nnpend;
@@ -2111,8 +2111,9 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
         rc = VIGIL_ENOMEM;
         goto out;
     }
-    /* Points per source (the chunks' weights) exist with two threads
-     * only; with one, every source weighs the same: any cut will do. */
+    /* Each source's work (the chunks' weights) is counted in step 0 with
+     * two threads only; with one, the weights are zeros and the hosts'
+     * pass is one chunk. */
     if (!srcpts && a->naddrs && !(srcpts = vigil__calloc(&a->alloc, a->naddrs, sizeof *srcpts))) {
         rc = VIGIL_ENOMEM;
         goto out;
