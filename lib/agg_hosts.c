@@ -197,6 +197,12 @@ vigil_status vigil__agg_hosts_split(const vigil__agg *a, const uint32_t *arank, 
     *got = 0;
     k[0] = 0;
     if (!n || !a->npairs) return VIGIL_OK;
+    if (!work || n == 1) { /* no weights (one thread): one chunk */
+        k[1] = a->npairs;
+        first_host[0] = 0;
+        *got = 1;
+        return VIGIL_OK;
+    }
     uint32_t *byrank = vigil__malloc(&a->alloc, (a->naddrs ? a->naddrs : 1) * sizeof *byrank);
     if (!byrank) return VIGIL_ENOMEM;
     uint64_t total = 0, below = 0;

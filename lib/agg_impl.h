@@ -714,7 +714,8 @@ size_t vigil__agg_dns_max_ts(const vigil__agg *a);
  * their days from the pairs' span [first_ts, last_ts]; split cuts the pair
  * order (a->order) at source boundaries into at most `n` chunks of about
  * equal work (arank: address ranks; work: per source address id, its
- * points and pairs, weighted), k[0..*got] receiving the chunks' bounds
+ * points and pairs, weighted; NULL: one chunk), k[0..*got] receiving the
+ * chunks' bounds
  * and first_host[0..*got) the host index each starts at; range fills the
  * hosts of order[k0, k1) from host first_host on, decoding into pts
  * (max_pts points; ranges on different threads need their own); end

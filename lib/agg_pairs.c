@@ -1230,6 +1230,30 @@ static int addr_find(const vigil__agg *a, const vigil_addr *addr, uint32_t *id)
 
 /* The name raw[0..len) of a record at ts for the pair of known address
  * ids (o, r), whose hint tag is `tag`. */
+/* 1 when the hint in slot s (NULL or empty: none) holds name[0..n) at
+ * `rank`; its time is then brought up to ts. */
+static int hint_same(vigil__agg *a, const uint64_t *s, const char *name, size_t n, uint32_t rank, double ts)
+{
+    if (!s || !*s) return 0;
+    vigil__ag_hint *h = &a->hints[(uint32_t)(*s & 0xffffffffu) - 1];
+    if (h->rank != rank || a->names.len[h->name] != n || memcmp(a->names.s[h->name], name, n) != 0) return 0;
+    if (ts > h->ts) h->ts = ts;
+    return 1;
+}
+
+/* The cleaned name buf[0..n) for the pair (o, r), whose hint slot is s
+ * (from a probe; NULL when there is no table yet). */
+static vigil_status name_put(vigil__agg *a, uint32_t o, uint32_t r, const uint64_t *s, const char *buf, size_t n,
+                             uint32_t rank, double ts)
+{
+    /* The usual case: the same name again for the pair; no interning. */
+    if (hint_same(a, s, buf, n, rank, ts)) return VIGIL_OK;
+    uint32_t nm;
+    vigil_status rc = vigil__str_intern(&a->alloc, &a->names, buf, n, &nm);
+    if (rc == VIGIL_OK) rc = hint_put(a, o, r, nm, rank, ts);
+    return rc;
+}
+
 static vigil_status name_known(vigil__agg *a, uint32_t o, uint32_t r, uint32_t tag, const char *raw,
                                size_t len, uint32_t rank, double ts)
 {
@@ -1238,28 +1262,10 @@ static vigil_status name_known(vigil__agg *a, uint32_t o, uint32_t r, uint32_t t
      * clean name gives it back, so equal raw bytes mean an equal name. */
     hint_key k = { o, r };
     uint64_t *s = vigil__hidx_probe(&a->hint_idx, tag, hint_eq, a, &k);
-    if (*s) {
-        vigil__ag_hint *h = &a->hints[(uint32_t)(*s & 0xffffffffu) - 1];
-        if (h->rank == rank && a->names.len[h->name] == len && memcmp(a->names.s[h->name], raw, len) == 0) {
-            if (ts > h->ts) h->ts = ts;
-            return VIGIL_OK;
-        }
-    }
+    if (hint_same(a, s, raw, len, rank, ts)) return VIGIL_OK;
     char buf[VIGIL_FINDING_NAME_LEN];
     size_t n = vigil__agg_clean_name(raw, len, buf, sizeof buf);
-    if (!n) return VIGIL_OK;
-    /* The same name again for the pair, once cleaned; no interning. */
-    if (*s) {
-        vigil__ag_hint *h = &a->hints[(uint32_t)(*s & 0xffffffffu) - 1];
-        if (h->rank == rank && a->names.len[h->name] == n && memcmp(a->names.s[h->name], buf, n) == 0) {
-            if (ts > h->ts) h->ts = ts;
-            return VIGIL_OK;
-        }
-    }
-    uint32_t nm;
-    vigil_status rc = vigil__str_intern(&a->alloc, &a->names, buf, n, &nm);
-    if (rc == VIGIL_OK) rc = hint_put(a, o, r, nm, rank, ts);
-    return rc;
+    return n ? name_put(a, o, r, s, buf, n, rank, ts) : VIGIL_OK;
 }
 
 /* Applies a partial's batched names, in the order they came.  Their hint
@@ -1323,25 +1329,13 @@ static vigil_status add_name(vigil__agg *a, const vigil_record *rec, vigil_str n
     char buf[VIGIL_FINDING_NAME_LEN];
     size_t n = vigil__agg_clean_name(name.p, name.len, buf, sizeof buf);
     if (!n) return VIGIL_OK;
-    uint32_t o, r, nm;
+    uint32_t o, r;
     rc = vigil__agg_addr_id(a, &id->orig_h, &o);
     if (rc == VIGIL_OK) rc = vigil__agg_addr_id(a, &id->resp_h, &r);
     if (rc != VIGIL_OK) return rc;
-    /* The usual case: the same name again for the pair; no interning. */
     hint_key k = { o, r };
-    if (a->hint_idx.mask) {
-        uint64_t *s = vigil__hidx_probe(&a->hint_idx, hint_tag(&k), hint_eq, a, &k);
-        if (*s) {
-            vigil__ag_hint *h = &a->hints[(uint32_t)(*s & 0xffffffffu) - 1];
-            if (h->rank == rank && a->names.len[h->name] == n && memcmp(a->names.s[h->name], buf, n) == 0) {
-                if (rec->ts > h->ts) h->ts = rec->ts;
-                return VIGIL_OK;
-            }
-        }
-    }
-    rc = vigil__str_intern(&a->alloc, &a->names, buf, n, &nm);
-    if (rc == VIGIL_OK) rc = hint_put(a, o, r, nm, rank, rec->ts);
-    return rc;
+    const uint64_t *s = a->hint_idx.mask ? vigil__hidx_probe(&a->hint_idx, hint_tag(&k), hint_eq, a, &k) : NULL;
+    return name_put(a, o, r, s, buf, n, rank, rec->ts);
 }
 
 vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec)
@@ -1854,10 +1848,11 @@ static vigil_status pair_order(vigil__agg *a, const uint32_t *arank)
     a->order = vigil__malloc(&a->alloc, a->npairs * sizeof *a->order);
     if (!a->order) return VIGIL_ENOMEM;
     /* The key (src rank, dst rank, dport, proto) packed in 64 bits when
-     * the ranks fit (2^23 addresses): radix-sorted.  Pairs are unique by
-     * it, as by sort_rec's keys; both orders are the same. */
+     * the ranks fit (2 x ab + 24 bits: 2^20 addresses): radix-sorted.
+     * Pairs are unique by it, as by sort_rec's keys; both orders are the
+     * same. */
     unsigned ab = vigil__bits_for(a->naddrs);
-    if (ab <= 23 && a->npairs <= UINT32_MAX) {
+    if (2 * ab + 16 + 8 <= 64 && a->npairs <= UINT32_MAX) {
         unsigned bits = 2 * ab + 16 + 8;
         vigil__kv *kv = vigil__malloc(&a->alloc, a->npairs * sizeof *kv);
         vigil__kv *tmp = vigil__malloc(&a->alloc, a->npairs * sizeof *tmp);
@@ -1935,7 +1930,8 @@ typedef struct finish_job {
     vigil__conn_point *pts;         /* step 1: decoding scratch, or NULL */
     size_t nparts;                  /* step 0: 1 or 2 parts */
     uint64_t *srcpts;               /* step 0: each source's work (points,
-                                       and HOST_PAIR_WORK a pair), or NULL */
+                                       and HOST_PAIR_WORK a pair), counted
+                                       with two threads only, else NULL */
     const struct pass_side *side;   /* step 0, part 1: its address facts */
     double lo, hi;                  /* step 0: span of the part's points */
     int have;                       /* step 0: lo and hi are set */
@@ -2162,13 +2158,6 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
     if (rc != VIGIL_OK) goto out;
     if (threads > 1 && a->max_pts && a->nhosts > 1 &&
         !(pts2 = vigil__malloc(&a->alloc, a->max_pts * sizeof *pts2))) {
-        rc = VIGIL_ENOMEM;
-        goto out;
-    }
-    /* Each source's work (the chunks' weights) is counted in step 0 with
-     * two threads only; with one, the weights are zeros and the hosts'
-     * pass is one chunk. */
-    if (!srcpts && a->naddrs && !(srcpts = vigil__calloc(&a->alloc, a->naddrs, sizeof *srcpts))) {
         rc = VIGIL_ENOMEM;
         goto out;
     }
