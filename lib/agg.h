@@ -308,7 +308,7 @@ size_t vigil__agg_dns_count(const vigil__agg *a);
 /* DNS views decode their query times (kept compact) into a buffer, as
  * pair views do: vigil__agg_dns's is the aggregate's (valid until the next
  * call), vigil__agg_dns_buf's the caller's, of vigil__agg_dns_max_points(a)
- * entries. */
+ * entries (twice the most times of one entry: the view sorts them there). */
 vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out);
 size_t vigil__agg_dns_max_points(const vigil__agg *a);
 vigil_status vigil__agg_dns_buf(const vigil__agg *a, size_t i, vigil__dns_view *out, double *buf);

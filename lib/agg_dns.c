@@ -18,7 +18,6 @@
 #define NX_WINDOW 300.0      /* seconds: the DGA burst window */
 #define QTYPE_TXT 16
 #define RCODE_NXDOMAIN 3
-#define FINISH_AHEAD 8       /* entries prefetched ahead in finish's pass */
 
 /* The registered domain through the Public Suffix List (libpsl).
  *
@@ -134,6 +133,27 @@ static uint32_t dns_tag(const dns_key *k)
     return (uint32_t)(vigil__mix64(((uint64_t)k->src << 32 | k->domain) * 0x94d049bb133111ebULL) >> 32);
 }
 
+/* Room for `need` entries, the array 64-byte aligned: grown with realloc
+ * (which moves a big block by remapping its pages, not copying them, and
+ * needs no second copy at the peak), the entries then moved to the new
+ * block's aligned start when it differs from the old block's. */
+static vigil_status dns_reserve(vigil__agg *a, size_t need)
+{
+    if (need <= a->dns_cap) return VIGIL_OK;
+    size_t nc = a->dns_cap ? a->dns_cap + a->dns_cap / 2 + 1 : 8;
+    if (nc < need) nc = need;
+    if (nc > (SIZE_MAX - 64) / sizeof *a->dns) return VIGIL_ENOMEM;
+    size_t was = a->dns_raw ? (size_t)((char *)a->dns - (char *)a->dns_raw) : 0;
+    char *raw = vigil__realloc(&a->alloc, a->dns_raw, nc * sizeof *a->dns + 63);
+    if (!raw) return VIGIL_ENOMEM;
+    size_t off = (size_t)(-(uintptr_t)raw & 63);
+    if (off != was && a->ndns) memmove(raw + off, raw + was, a->ndns * sizeof *a->dns);
+    a->dns_raw = raw;
+    a->dns = (vigil__ag_dns *)(void *)(raw + off);
+    a->dns_cap = nc;
+    return VIGIL_OK;
+}
+
 /* The entry of (src, domain), whose tag is `tag`, created when new. */
 static vigil_status dns_get_tag(vigil__agg *a, uint32_t src, uint32_t domain, uint32_t tag, uint32_t *out)
 {
@@ -147,8 +167,7 @@ static vigil_status dns_get_tag(vigil__agg *a, uint32_t src, uint32_t domain, ui
         }
     }
     vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->dns_idx);
-    if (rc == VIGIL_OK)
-        rc = vigil__grow(&a->alloc, (void **)&a->dns, &a->dns_cap, a->ndns + 1, sizeof *a->dns);
+    if (rc == VIGIL_OK) rc = dns_reserve(a, a->ndns + 1);
     if (rc != VIGIL_OK) return rc;
     vigil__ag_dns *e = &a->dns[a->ndns];
     memset(e, 0, sizeof *e);
@@ -181,14 +200,14 @@ static int qname_eq(const void *ctx, uint32_t idx, const void *key)
     return q->h == k->h && q->entry == k->entry;
 }
 
-/* Adds (entry, h) to the distinct-name set; counts it when new. */
-static vigil_status qname_add(vigil__agg *a, uint32_t entry, uint64_t h)
+/* Puts (entry, h) in the distinct-name set; *added: it was not there. */
+static vigil_status qname_put(vigil__agg *a, uint32_t entry, uint64_t h, int *added)
 {
-    vigil__ag_dns *e = &a->dns[entry];
-    if (e->unique >= DNS_UNIQUE_CAP) return VIGIL_OK;
+    const vigil__ag_dns *e = &a->dns[entry];
     vigil__ag_qname k = { h, entry };
     uint32_t tag = qname_tag(e->src, e->domain, h);
     uint64_t *s;
+    *added = 0;
     if (a->qname_idx.mask) {
         s = vigil__hidx_probe(&a->qname_idx, tag, qname_eq, a, &k);
         if (*s) return VIGIL_OK;
@@ -201,8 +220,45 @@ static vigil_status qname_add(vigil__agg *a, uint32_t entry, uint64_t h)
     a->qnames[a->nqnames] = k;
     s = vigil__hidx_probe(&a->qname_idx, tag, qname_eq, a, &k);
     vigil__hidx_set(&a->qname_idx, s, tag, (uint32_t)a->nqnames++);
-    a->dns[entry].unique++;
+    *added = 1;
     return VIGIL_OK;
+}
+
+/* Counts h among the entry's distinct names when new.  The first
+ * VIGIL__DNS_INLINE names live in the entry (in the cache line the query
+ * is applied to; most (host, domain) entries never have more); the next
+ * one moves them all to the aggregate's set, a table of ~30 MB on the
+ * simulated month whose slot and entry were two more cache misses for
+ * every query.  The count is exact either way (64-bit hashes, as in the
+ * set). */
+static vigil_status qname_add(vigil__agg *a, uint32_t entry, uint64_t h)
+{
+    vigil__ag_dns *e = &a->dns[entry];
+    if (e->unique >= DNS_UNIQUE_CAP) return VIGIL_OK;
+    int added;
+    vigil_status rc;
+    if (!e->spilled) {
+        for (uint32_t i = 0; i < e->unique; i++)
+            if (e->nm[i] == h) return VIGIL_OK;
+        if (e->unique < VIGIL__DNS_INLINE) {
+            e->nm[e->unique++] = h;
+            return VIGIL_OK;
+        }
+        for (uint32_t i = 0; i < e->unique; i++)
+            if ((rc = qname_put(a, entry, a->dns[entry].nm[i], &added)) != VIGIL_OK) return rc;
+        a->dns[entry].spilled = 1;
+    }
+    if ((rc = qname_put(a, entry, h, &added)) != VIGIL_OK) return rc;
+    a->dns[entry].unique += (uint32_t)added;
+    return VIGIL_OK;
+}
+
+size_t vigil__agg_qnames_of(const vigil__agg *a, uint32_t entry, uint64_t *inl)
+{
+    const vigil__ag_dns *e = &a->dns[entry];
+    if (e->spilled) return 0;
+    memcpy(inl, e->nm, e->unique * sizeof *inl);
+    return e->unique;
 }
 
 /* ---- query times, compact ------------------------------------------------------
@@ -292,49 +348,6 @@ static vigil_status ts_reencode(const vigil_allocator *al, vigil__ag_dns *e, con
     e->tused = (uint32_t)bytes;
     memcpy(e->tenc + e->tused, &last, 8);
     e->ts_raw = raw ? 1 : 0;
-    e->nts = (uint32_t)n;
-    return VIGIL_OK;
-}
-
-/* e's times (not raw) as whole microseconds, in doubles: exact, as
- * |us| < 2^53 (VIGIL__TS_US_LIMIT), and ordered as the times are (each us
- * is the one its time was checked to give back: vigil__ts_to_us). */
-static void decode_us(const vigil__ag_dns *e, double *out)
-{
-    const unsigned char *b = e->tenc;
-    int64_t last = 0;
-    for (uint32_t i = 0; i < e->nts; i++) {
-        uint64_t v;
-        b = vigil__get_uv(b, &v);
-        last += vigil__unzz(v);
-        out[i] = (double)last;
-    }
-}
-
-/* Re-encodes e's times from v[0..n), whole microseconds (decode_us): the
- * bytes ts_reencode makes of the times, without a division and a rounding
- * per time, twice. */
-static vigil_status us_reencode(const vigil_allocator *al, vigil__ag_dns *e, const double *v, size_t n)
-{
-    size_t bytes = 0;
-    int64_t last = 0;
-    for (size_t i = 0; i < n; i++) {
-        int64_t us = (int64_t)v[i];
-        for (uint64_t z = vigil__zz(us - last); z >= 0x80; z >>= 7) bytes++;
-        bytes++;
-        last = us;
-    }
-    vigil_status rc = ts_fit(al, e, bytes);
-    if (rc != VIGIL_OK) return rc;
-    unsigned char *b = e->tenc;
-    last = 0;
-    for (size_t i = 0; i < n; i++) {
-        int64_t us = (int64_t)v[i];
-        b = vigil__put_uv(b, vigil__zz(us - last));
-        last = us;
-    }
-    e->tused = (uint32_t)bytes;
-    memcpy(e->tenc + e->tused, &last, 8);
     e->nts = (uint32_t)n;
     return VIGIL_OK;
 }
@@ -781,24 +794,25 @@ static vigil_status apply_query(vigil__agg *a, uint32_t ei, const vigil__ag_dnsp
     return VIGIL_OK;
 }
 
-/* Applying queries in order, a software pipeline.  Each query reads six
+/* Applying queries in order, a software pipeline.  Each query reads
  * cache lines of tables far bigger than the cache: the slot of its (src,
- * domain) entry and that entry (104 bytes, two lines), the slot of
- * (entry, name) in the distinct-name set and the set's entry it names,
- * the end of the entry's time array.  Taken one after the other, these
- * misses were most of a merge (~370 ns a query; ~150 ns pipelined).  Here
- * query i is hashed and its two slots prefetched; PIPE queries later the
- * entries those slots name are prefetched; PIPE later its entry is looked
- * up (in cache by now) and the end of its times prefetched; PIPE later it
- * is applied.  Entries are created and queries applied in query order, as
- * without the pipeline; a prefetch made stale by an insertion or a
- * table's growth costs only its miss. */
+ * domain) entry, that entry (two lines), the end of the entry's time
+ * array, and for an entry with more than VIGIL__DNS_INLINE distinct names
+ * the slot of (entry, name) in the distinct-name set and the set's entry
+ * it names.  Taken one after the other, these misses were most of a merge
+ * (~370 ns a query; ~150 ns pipelined, when every query read all six).
+ * Here query i is hashed and its slot prefetched; PIPE queries later the
+ * entry that slot names is prefetched; PIPE later the entry is looked up
+ * (in cache by now), the end of its times prefetched, and the set's slot
+ * when its names are there; PIPE later it is applied.  Entries are created
+ * and queries applied in query order, as without the pipeline; a prefetch
+ * made stale by an insertion or a table's growth costs only its miss. */
 #define PIPE 8                 /* queries between two stages */
 #define PIPE_RING (4 * PIPE)   /* queries in flight (a power of two) */
 
 typedef struct pipe_slot {
     uint32_t src, domain;      /* the entry's key (ids of the aggregate) */
-    uint32_t dtag, qtag;       /* tags: entry index, distinct-name set */
+    uint32_t dtag;             /* its tag in the entry index */
     uint32_t ei;               /* the entry, from stage 3 */
 } pipe_slot;
 
@@ -816,18 +830,15 @@ static vigil_status apply_queries(vigil__agg *a, const vigil__ag_dnspend *q, siz
             p->domain = nmap ? nmap[q[i].domain] : q[i].domain;
             dns_key k = { p->src, p->domain };
             p->dtag = dns_tag(&k);
-            p->qtag = qname_tag(p->src, p->domain, q[i].h);
             if (a->dns_idx.mask) __builtin_prefetch(&a->dns_idx.slot[p->dtag & a->dns_idx.mask]);
-            if (a->qname_idx.mask) __builtin_prefetch(&a->qname_idx.slot[p->qtag & a->qname_idx.mask]);
         }
-        if (i >= PIPE && i - PIPE < n) { /* 2: what the slots point at */
+        if (i >= PIPE && i - PIPE < n) { /* 2: the entry the slot points at */
             const pipe_slot *p = &r[(i - PIPE) % PIPE_RING];
-            uint32_t e = vigil__hidx_peek(&a->dns_idx, p->dtag), x = vigil__hidx_peek(&a->qname_idx, p->qtag);
-            if (e) { /* 104 bytes: both lines it may span */
+            uint32_t e = vigil__hidx_peek(&a->dns_idx, p->dtag);
+            if (e) { /* two whole lines (aligned) */
                 __builtin_prefetch(&a->dns[e - 1]);
-                __builtin_prefetch((const char *)&a->dns[e - 1] + sizeof *a->dns - 1);
+                __builtin_prefetch((const char *)&a->dns[e - 1] + 64);
             }
-            if (x) __builtin_prefetch(&a->qnames[x - 1]);
         }
         if (i >= 2 * PIPE && i - 2 * PIPE < n) { /* 3: the entry, its times' end */
             pipe_slot *p = &r[(i - 2 * PIPE) % PIPE_RING];
@@ -835,6 +846,10 @@ static vigil_status apply_queries(vigil__agg *a, const vigil__ag_dnspend *q, siz
             if (rc != VIGIL_OK) break;
             const vigil__ag_dns *e = &a->dns[p->ei];
             if (e->tenc) __builtin_prefetch(e->tenc + e->tused, 1);
+            if (e->spilled && a->qname_idx.mask) { /* its names are in the set */
+                uint32_t qtag = qname_tag(p->src, p->domain, q[i - 2 * PIPE].h);
+                __builtin_prefetch(&a->qname_idx.slot[qtag & a->qname_idx.mask]);
+            }
         }
         if (i >= 3 * PIPE && rc == VIGIL_OK) { /* 4: apply */
             size_t j = i - 3 * PIPE;
@@ -981,6 +996,9 @@ vigil_status vigil__agg_merge_dns(vigil__agg *dst, vigil__agg *src, const uint32
     vigil__free(&dst->alloc, tv);
     for (size_t i = 0; i < src->nqnames && rc == VIGIL_OK; i++)
         rc = qname_add(dst, emap[src->qnames[i].entry], src->qnames[i].h);
+    for (size_t i = 0; i < src->ndns && rc == VIGIL_OK; i++) /* names kept in entries */
+        for (uint32_t k = 0; !src->dns[i].spilled && k < src->dns[i].unique && rc == VIGIL_OK; k++)
+            rc = qname_add(dst, emap[i], src->dns[i].nm[k]);
     /* A partial's queued queries: applied (after dst's own), or queued
      * again when dst is a partial too. */
     if (rc == VIGIL_OK) rc = vigil__agg_flush_dns(dst);
@@ -1128,7 +1146,6 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     vigil__agg_dns_drop_lookup(a);
     vigil_status rc = VIGIL_ENOMEM;
     size_t maxts = 0;
-    double *tmp = NULL, *tv = NULL;
     uint64_t *keys = NULL;
     uint32_t *prev = NULL;
     /* The orders by (host rank, domain rank) and by host rank: radix
@@ -1139,8 +1156,6 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     size_t nrr = a->ndns > a->nnx ? a->ndns : a->nnx;
     for (size_t i = 0; i < a->ndns; i++)
         if (a->dns[i].nts > maxts) maxts = a->dns[i].nts;
-    if (maxts && !(tmp = vigil__malloc(&a->alloc, maxts * sizeof *tmp))) goto out;
-    if (maxts && !(tv = vigil__malloc(&a->alloc, maxts * sizeof *tv))) goto out;
     if (a->ndns) {
         keys = vigil__malloc(&a->alloc, a->ndns * sizeof *keys);
         prev = vigil__calloc(&a->alloc, a->names.n, sizeof *prev);
@@ -1150,26 +1165,13 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     if (nrr && !(rr = vigil__malloc(&a->alloc, nrr * sizeof *rr))) goto out;
     if (nrr && !(rtmp = vigil__malloc(&a->alloc, nrr * sizeof *rtmp))) goto out;
     if (a->nnx && !(a->nx_order = vigil__malloc(&a->alloc, a->nnx * sizeof *a->nx_order))) goto out;
+    /* An entry's times stay as they came (ts_unsorted): a view sorts the
+     * ones it decodes.  Only the few entries a detector reads (those with
+     * many distinct names) are ever decoded, where sorting every entry's
+     * times here, decoding and re-encoding them, was ~0.5 CPU-s of the
+     * simulated month. */
     for (size_t i = 0; i < a->ndns; i++) {
-        vigil__ag_dns *e = &a->dns[i];
-        /* Each entry's times are a cache miss: prefetched a few ahead. */
-        if (i + FINISH_AHEAD < a->ndns && a->dns[i + FINISH_AHEAD].ts_unsorted)
-            __builtin_prefetch(a->dns[i + FINISH_AHEAD].tenc);
-        if (e->ts_unsorted && e->ts_raw) {
-            vigil__dns_decode_ts(e, tv);
-            vigil__sort_doubles(tv, tmp, e->nts);
-            rc = ts_reencode(&a->alloc, e, tv, e->nts, 1);
-            if (rc != VIGIL_OK) goto out;
-            rc = VIGIL_ENOMEM;
-            e->ts_unsorted = 0;
-        } else if (e->ts_unsorted) { /* sorted as microseconds */
-            decode_us(e, tv);
-            vigil__sort_doubles(tv, tmp, e->nts);
-            rc = us_reencode(&a->alloc, e, tv, e->nts);
-            if (rc != VIGIL_OK) goto out;
-            rc = VIGIL_ENOMEM;
-            e->ts_unsorted = 0;
-        }
+        const vigil__ag_dns *e = &a->dns[i];
         keys[i] = (uint64_t)e->domain << 32 | e->src;
         rr[i].key = (uint64_t)arank[e->src] << nb | nrank[e->domain];
         rr[i].val = i;
@@ -1194,12 +1196,10 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     }
     a->max_dts = maxts;
     rc = VIGIL_ENOMEM;
-    if (maxts && !(a->dbuf = vigil__malloc(&a->alloc, maxts * sizeof *a->dbuf))) goto out;
+    if (maxts && !(a->dbuf = vigil__malloc(&a->alloc, 2 * maxts * sizeof *a->dbuf))) goto out;
     rc = VIGIL_OK;
 out:
     if (rc != VIGIL_OK) vigil__agg_unfinish_dns(a);
-    vigil__free(&a->alloc, tv);
-    vigil__free(&a->alloc, tmp);
     vigil__free(&a->alloc, keys);
     vigil__free(&a->alloc, prev);
     vigil__free(&a->alloc, rr);
@@ -1212,7 +1212,7 @@ void vigil__agg_free_dns(vigil__agg *a)
     const vigil_allocator *al = &a->alloc;
     for (size_t i = 0; i < a->ndns; i++) vigil__free(al, a->dns[i].tenc);
     for (size_t i = 0; i < a->nnx; i++) vigil__free(al, a->nx[i].ev);
-    vigil__free(al, a->dns);
+    vigil__free(al, a->dns_raw);
     vigil__free(al, a->qnames);
     vigil__free(al, a->nx);
     vigil__free(al, a->dns_order);
@@ -1228,6 +1228,7 @@ void vigil__agg_free_dns(vigil__agg *a)
     a->answers = NULL;
     a->nanswers = a->answers_cap = 0;
     a->dns = NULL;
+    a->dns_raw = NULL;
     a->qnames = NULL;
     a->nx = NULL;
     a->dns_order = a->nx_order = NULL;
@@ -1244,7 +1245,8 @@ vigil_status vigil__agg_dns(const vigil__agg *a, size_t i, vigil__dns_view *out)
     return vigil__agg_dns_buf(a, i, out, a->dbuf);
 }
 
-size_t vigil__agg_dns_max_points(const vigil__agg *a) { return a ? a->max_dts : 0; }
+/* Twice the most times of an entry: the upper half is the sort's scratch. */
+size_t vigil__agg_dns_max_points(const vigil__agg *a) { return a ? 2 * a->max_dts : 0; }
 
 vigil_status vigil__agg_dns_buf(const vigil__agg *a, size_t i, vigil__dns_view *out, double *buf)
 {
@@ -1254,6 +1256,7 @@ vigil_status vigil__agg_dns_buf(const vigil__agg *a, size_t i, vigil__dns_view *
     if (e->nts && !buf) return VIGIL_EINVAL;
     out->ts = buf;
     out->nts = vigil__dns_decode_ts(e, buf);
+    if (e->ts_unsorted) vigil__sort_doubles(buf, buf + a->max_dts, out->nts);
     return VIGIL_OK;
 }
 

@@ -380,7 +380,12 @@ typedef struct vigil__ag_group {
     uint64_t n;            /* connections in all members */
 } vigil__ag_group;
 
-/* DNS activity of one (host, registered domain) (agg_dns.c). */
+/* DNS activity of one (host, registered domain) (agg_dns.c).  128 bytes,
+ * and the array is 64-byte aligned (vigil__agg.dns_raw): an entry is two
+ * whole cache lines, both prefetched when a query is applied (at 104
+ * bytes, half the entries spanned three lines, the middle one never
+ * prefetched). */
+#define VIGIL__DNS_INLINE 3 /* distinct names kept in the entry itself */
 typedef struct vigil__ag_dns {
     uint32_t src, domain;  /* address id, name id */
     uint64_t queries;      /* queries */
@@ -395,13 +400,19 @@ typedef struct vigil__ag_dns {
                               allocation size follow: vigil__enc_size) */
     uint8_t ts_raw;        /* times kept as raw 8-byte doubles */
     uint8_t ts_unsorted;   /* a time arrived before the previous one */
+    uint8_t spilled;       /* the distinct names are in the aggregate's
+                              set (qnames), not in nm[] */
     double sum_len;        /* summed length of those parts */
     double sum_ent;        /* summed entropy of those parts */
     unsigned char *tenc;   /* query times, encoded as zig-zag varints of
                               the microseconds since the previous one (raw
                               doubles with ts_raw); sorted at finish (owned) */
     double first_ts, last_ts; /* span */
+    uint64_t nm[VIGIL__DNS_INLINE]; /* until spilled: the hashes of the
+                              first `unique` distinct names (most entries
+                              never have more: no look in the set) */
 } vigil__ag_dns;
+_Static_assert(sizeof(vigil__ag_dns) == 128, "a DNS entry is two cache lines");
 
 /* One (dns entry, full-name hash) seen: the distinct-name set. */
 typedef struct __attribute__((packed, aligned(4))) vigil__ag_qname {
@@ -568,6 +579,7 @@ struct vigil__agg {
 
     vigil__hidx dns_idx;          /* (src, domain) -> dns entry */
     vigil__ag_dns *dns;
+    void *dns_raw;                /* the allocation dns sits in (aligned) */
     size_t ndns, dns_cap;
     vigil__hidx qname_idx;        /* (entry, name hash) seen */
     vigil__ag_qname *qnames;
@@ -701,6 +713,9 @@ vigil_status vigil__agg_flush(vigil__agg *a);
  * entry of src, created empty. */
 vigil_status vigil__agg_dns_get(vigil__agg *a, uint32_t src, uint32_t domain, uint32_t *out);
 vigil_status vigil__agg_qname_add(vigil__agg *a, uint32_t entry, uint64_t h);
+/* The distinct names an entry keeps in itself (copied to inl, which has
+ * room for VIGIL__DNS_INLINE): their count, 0 when they are in qnames. */
+size_t vigil__agg_qnames_of(const vigil__agg *a, uint32_t entry, uint64_t *inl);
 vigil_status vigil__agg_nx_get(vigil__agg *a, uint32_t src, uint32_t *out);
 /* agg_dns.c: appends a query time to entry ei (queries and span are the
  * caller's); decodes entry e's times into out[0..nts) (stored order,

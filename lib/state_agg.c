@@ -193,6 +193,12 @@ static int cmp_double(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
 static int cmp_qname(const void *x, const void *y)
 {
     const vigil__ag_qname *a = x, *b = y;
@@ -504,6 +510,10 @@ static vigil_status put_dns(writer *w, blob *b, blob *b2)
             prev = us;
         }
         for (size_t q = qstart[i]; q < qstart[i + 1]; q++) b_64(b2, qs[q].h);
+        uint64_t inl[VIGIL__DNS_INLINE];
+        size_t ninl = vigil__agg_qnames_of(a, (uint32_t)i, inl);
+        if (ninl > 1) qsort(inl, ninl, sizeof *inl, cmp_u64);
+        for (size_t q = 0; q < ninl; q++) b_64(b2, inl[q]);
         if (b->oom || b2->oom) {
             vs = VIGIL_ENOMEM;
             break;

@@ -846,10 +846,46 @@ TEST(agg_dns_times_encoding_edges)
     CHECK_EQ_U(d.nts, 5);
     for (size_t i = 0; i < 5 && i < d.nts; i++) CHECK(same_bits(d.ts[i], want[i]));
     CHECK_EQ_U(d.unique_names, 5);
-    CHECK_EQ_U(vigil__agg_dns_max_points(a), 5);
-    double buf[5];
+    CHECK_EQ_U(vigil__agg_dns_max_points(a), 10); /* the times and the sort's scratch */
+    double buf[10];
     vigil__dns_view e;
-    CHECK(vigil__agg_dns_buf(a, 0, &e, buf) == VIGIL_OK && e.ts == buf && !memcmp(buf, want, sizeof buf));
+    CHECK(vigil__agg_dns_buf(a, 0, &e, buf) == VIGIL_OK && e.ts == buf && !memcmp(buf, want, sizeof want));
+    fx_free(&fx);
+}
+
+/* Distinct names per (host, domain): the first few are kept in the entry,
+ * then all move to the aggregate's set (agg_dns.c).  Host k queries k+1
+ * names under its domain, repeated and interleaved, the times backwards
+ * half of the way: the count is exact on both sides of the move, and the
+ * view's times come out sorted. */
+TEST(agg_dns_unique_names_inline_and_spilled)
+{
+    fixture fx;
+    fx_init(&fx);
+    vigil__agg *a = fx.agg;
+    for (int k = 0; k < 8; k++) {
+        char host[32];
+        snprintf(host, sizeof host, "10.0.1.%d", 10 + k);
+        for (int r = 0; r < 3; r++)
+            for (int j = 0; j <= k; j++) {
+                char q[64];
+                snprintf(q, sizeof q, "n%d.dom%d.org", (j + 2 * r) % (k + 1), k);
+                double t = 1517000000.0 + (r == 1 ? -1.0 : 1.0) * (r * 100 + j);
+                add(a, dns_rec(t, host, q, 1, 0, NULL));
+            }
+    }
+    CHECK(vigil__agg_finish(a) == VIGIL_OK);
+    CHECK_EQ_U(vigil__agg_dns_count(a), 8);
+    for (size_t i = 0; i < vigil__agg_dns_count(a); i++) {
+        vigil__dns_view d;
+        CHECK(vigil__agg_dns(a, i, &d) == VIGIL_OK);
+        int k = -1;
+        CHECK(d.domain && sscanf(d.domain, "dom%d.org", &k) == 1);
+        CHECK_EQ_U(d.unique_names, (uint64_t)(k + 1));
+        CHECK_EQ_U(d.queries, (uint64_t)(3 * (k + 1)));
+        CHECK_EQ_U(d.nts, 3 * (k + 1));
+        for (size_t t = 1; t < d.nts; t++) CHECK(d.ts[t - 1] <= d.ts[t]);
+    }
     fx_free(&fx);
 }
 
