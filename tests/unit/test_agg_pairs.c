@@ -889,6 +889,55 @@ TEST(agg_dns_unique_names_inline_and_spilled)
     fx_free(&fx);
 }
 
+/* Finishing on two threads builds the name groups in two parts (the
+ * sources before and after the middle of the pair order, the second by
+ * the DNS job), joined in order: the groups, their members and the
+ * names' prevalence (counted across both parts) equal one thread's. */
+TEST(agg_groups_two_parts_equal_one)
+{
+    fixture one, two;
+    fx_init(&one);
+    fx_init(&two);
+    vigil__agg *aggs[2] = { one.agg, two.agg };
+    static const char *const names[] = { "cdn.example.com", "api.example.net", "c2.example.org", "x.example.com" };
+    uint64_t x = 7;
+    for (int i = 0; i < 6000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        char src[32], dst[32];
+        snprintf(src, sizeof src, "10.1.%u.%u", (unsigned)(x >> 60), (unsigned)((x >> 40) % 50));
+        snprintf(dst, sizeof dst, "198.51.100.%u", (unsigned)((x >> 20) % 24));
+        const char *nm = names[(x >> 10) % 4 == 3 ? 3 : ((x >> 20) % 24) / 8];
+        double ts = 1517000000 + (double)i * 13;
+        vigil_record c = conn_rec(ts, src, dst, (x >> 8) % 5 ? 443 : 8443, VIGIL_PROTO_TCP, 100, 900, VIGIL_CS_SF);
+        vigil_record s = ssl_rec(ts + 0.5, src, dst, nm);
+        for (int k = 0; k < 2; k++) {
+            CHECK(vigil__agg_add(aggs[k], &c) == VIGIL_OK);
+            CHECK(vigil__agg_add(aggs[k], &s) == VIGIL_OK);
+        }
+    }
+    CHECK(vigil__agg_finish(one.agg) == VIGIL_OK);
+    CHECK(vigil__agg_finish_threads(two.agg, 2) == VIGIL_OK);
+    CHECK(vigil__agg_group_count(one.agg) > 50);
+    CHECK_EQ_U(vigil__agg_group_count(one.agg), vigil__agg_group_count(two.agg));
+    size_t bad = 0, shared = 0;
+    for (size_t i = 0; i < vigil__agg_group_count(one.agg) && i < vigil__agg_group_count(two.agg); i++) {
+        vigil__pair_view p, q;
+        CHECK(vigil__agg_group(one.agg, i, &p) == VIGIL_OK);
+        vigil__pair_view pc = p;
+        vigil__conn_point *keep = malloc((p.n ? p.n : 1) * sizeof *keep);
+        memcpy(keep, p.pts, p.n * sizeof *keep);
+        pc.pts = keep;
+        CHECK(vigil__agg_group(two.agg, i, &q) == VIGIL_OK);
+        bad += !same_pair_view(&pc, &q) || memcmp(keep, q.pts, p.n * sizeof *keep) != 0;
+        shared += p.prevalence > 8; /* a name many sources use, on both sides of the cut */
+        free(keep);
+    }
+    CHECK_EQ_U(bad, 0);
+    CHECK(shared > 0);
+    fx_free(&one);
+    fx_free(&two);
+}
+
 /* hunt.c's reading threads: partial aggregates (records only queued)
  * merged into one shared aggregate, in any order, equal one aggregate. */
 TEST(agg_partials_merged_equal_one)
