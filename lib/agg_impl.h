@@ -406,7 +406,8 @@ typedef struct vigil__ag_dns {
     double sum_ent;        /* summed entropy of those parts */
     unsigned char *tenc;   /* query times, encoded as zig-zag varints of
                               the microseconds since the previous one (raw
-                              doubles with ts_raw); sorted at finish (owned) */
+                              doubles with ts_raw), in the order they came;
+                              a view sorts what it decodes (owned) */
     double first_ts, last_ts; /* span */
     uint64_t nm[VIGIL__DNS_INLINE]; /* until spilled: the hashes of the
                               first `unique` distinct names (most entries

@@ -1990,10 +1990,11 @@ typedef struct host_chunks {
 
 /* One of finish's two-way jobs.  Step 0: each job takes its part of the
  * first pass over the pairs (pairs_pass).  Step 1: job 0 orders the pairs,
- * counts prevalence, builds the name groups and cuts the hosts' chunks
- * while job 1 finishes DNS (they touch different fields: addrs'
- * prevalence against addrs' flags, read only); then each fills the hosts
- * of the chunks it takes (job 1 only with scratch of its own). */
+ * counts prevalence and builds the first part of the name groups while
+ * job 1 finishes DNS (they touch different fields: addrs' prevalence
+ * against addrs' flags, read only), then the second part; job 0 joins the
+ * parts and cuts the hosts' chunks; then each fills the hosts of the
+ * chunks it takes (job 1 only with scratch of its own). */
 typedef struct finish_job {
     vigil__agg *a;
     const uint32_t *arank, *nrank;  /* address and name ranks */
