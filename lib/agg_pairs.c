@@ -2008,6 +2008,7 @@ typedef struct finish_job {
     const struct pass_side *side;   /* step 0, part 1: its address facts */
     double lo, hi;                  /* step 0: span of the part's points */
     int have;                       /* step 0: lo and hi are set */
+    size_t maxn;                    /* step 0: most points of a pair */
     vigil_status rc;                /* result */
     pthread_t tid;                  /* its thread */
     int started;                    /* tid is to be joined */
@@ -2039,8 +2040,10 @@ static void pairs_pass(vigil__agg *a, finish_job *j)
     const pass_side *side = part ? j->side : NULL;
     double lo = 0, hi = 0;
     int have = 0;
+    size_t maxn = 0;
     for (size_t i = i0; i < i1; i++) {
         vigil__ag_pair *p = &a->pairs[i];
+        if (p->n > maxn) maxn = p->n;
         /* Each pair's hint slot, hint and first point are cache misses:
          * prefetched ahead (the slot twice as far, so that its entry can
          * be peeked at), they overlap. */
@@ -2090,6 +2093,7 @@ static void pairs_pass(vigil__agg *a, finish_job *j)
     j->lo = lo;
     j->hi = hi;
     j->have = have;
+    j->maxn = maxn;
 }
 
 /* Part 1's address facts into the addresses (after the first pass). */
@@ -2254,7 +2258,7 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
     vigil__hidx_free(&a->alloc, &a->hint_idx);
     vigil__agg_dns_drop_lookup(a);
     rc = VIGIL_ENOMEM;
-    a->max_pts = vigil__agg_max_pair_points(a);
+    a->max_pts = j[0].maxn > j[1].maxn ? j[0].maxn : j[1].maxn; /* the first pass's */
     if (a->max_pts && !(a->pbuf = vigil__malloc(&a->alloc, a->max_pts * sizeof *a->pbuf))) goto out;
     rc = vigil__agg_finish_hosts_begin(a, lo, hi);
     if (rc != VIGIL_OK) goto out;
