@@ -239,6 +239,11 @@ extern size_t vigil__defer_slot_bytes;
 /* Records in a bucket above which its settle decodes it twice rather
  * than keep a decoded copy (default 1,048,576).  A test hook too. */
 extern size_t vigil__defer_two_pass;
+/* Bits a packed pair-order key may take (default 64: (src rank, dst
+ * rank, port, proto) in 2 x address bits + 24, so up to 2^20 addresses);
+ * above, finish orders the pairs with a comparison sort.  A test hook:
+ * tests set it to 0 to reach that sort without a million addresses. */
+extern unsigned vigil__pair_order_key_bits;
 /* Accounts one record (conn, dns, ssl, http; others are ignored). */
 vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec);
 /* Moves everything of src into dst (per-thread aggregators); src is left

@@ -1906,6 +1906,8 @@ static size_t groups_cut(const vigil__agg *a)
 
 /* The pair order (by src, dst, dport, proto ranks) and each
  * destination's prevalence (distinct sources). */
+unsigned vigil__pair_order_key_bits = 64;
+
 static vigil_status pair_order(vigil__agg *a, const uint32_t *arank)
 {
     if (!a->npairs) return VIGIL_OK;
@@ -1916,7 +1918,7 @@ static vigil_status pair_order(vigil__agg *a, const uint32_t *arank)
      * Pairs are unique by it, as by sort_rec's keys; both orders are the
      * same. */
     unsigned ab = vigil__bits_for(a->naddrs);
-    if (2 * ab + 16 + 8 <= 64 && a->npairs <= UINT32_MAX) {
+    if (2 * ab + 16 + 8 <= vigil__pair_order_key_bits && a->npairs <= UINT32_MAX) {
         unsigned bits = 2 * ab + 16 + 8;
         vigil__kv *kv = vigil__malloc(&a->alloc, a->npairs * sizeof *kv);
         vigil__kv *tmp = vigil__malloc(&a->alloc, a->npairs * sizeof *tmp);

@@ -938,6 +938,70 @@ TEST(agg_groups_two_parts_equal_one)
     fx_free(&two);
 }
 
+/* The pair order's two ways: the radix sort of packed keys (up to 2^20
+ * addresses) and the comparison sort beyond (reached here through the
+ * test hook, not a million addresses) give the same order, the same
+ * groups and the same hosts -- IPv4 and IPv6 sources and destinations,
+ * several ports and both protocols to one destination. */
+TEST(agg_pair_order_radix_equals_comparison)
+{
+    fixture one, two;
+    fx_init(&one);
+    fx_init(&two);
+    vigil__agg *aggs[2] = { one.agg, two.agg };
+    uint64_t x = 99;
+    for (int i = 0; i < 5000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        char src[48], dst[48];
+        if ((x >> 62) == 0) {
+            snprintf(src, sizeof src, "fd00::%x", (unsigned)((x >> 40) % 37));
+            snprintf(dst, sizeof dst, "2001:db8::%x", (unsigned)((x >> 20) % 29));
+        } else {
+            snprintf(src, sizeof src, "10.2.%u.%u", (unsigned)((x >> 58) % 4), (unsigned)((x >> 40) % 60));
+            snprintf(dst, sizeof dst, "203.0.113.%u", (unsigned)((x >> 20) % 40));
+        }
+        uint16_t port = (uint16_t)((x >> 12) % 3 == 0 ? 443 : (x >> 12) % 3 == 1 ? 8443 : 53);
+        uint8_t proto = (x >> 8) % 4 ? VIGIL_PROTO_TCP : VIGIL_PROTO_UDP;
+        double ts = 1517000000 + (double)i * 7;
+        vigil_record c = conn_rec(ts, src, dst, port, proto, 10 + i % 90, 900, VIGIL_CS_SF);
+        vigil_record s = ssl_rec(ts + 0.5, src, dst, (x >> 30) % 2 ? "cdn.example.com" : "api.example.net");
+        for (int k = 0; k < 2; k++) {
+            CHECK(vigil__agg_add(aggs[k], &c) == VIGIL_OK);
+            CHECK(vigil__agg_add(aggs[k], &s) == VIGIL_OK);
+        }
+    }
+    CHECK(vigil__agg_finish_threads(one.agg, 2) == VIGIL_OK);
+    unsigned keep = vigil__pair_order_key_bits;
+    vigil__pair_order_key_bits = 0; /* no key fits: the comparison sort */
+    CHECK(vigil__agg_finish_threads(two.agg, 2) == VIGIL_OK);
+    vigil__pair_order_key_bits = keep;
+    CHECK(vigil__agg_pair_count(one.agg) > 500);
+    CHECK_EQ_U(vigil__agg_pair_count(one.agg), vigil__agg_pair_count(two.agg));
+    size_t bad = 0;
+    for (size_t i = 0; i < vigil__agg_pair_count(one.agg) && i < vigil__agg_pair_count(two.agg); i++) {
+        vigil__pair_view p, q;
+        CHECK(vigil__agg_pair(one.agg, i, &p) == VIGIL_OK && vigil__agg_pair(two.agg, i, &q) == VIGIL_OK);
+        bad += !same_pair_view(&p, &q);
+    }
+    CHECK_EQ_U(bad, 0);
+    CHECK(vigil__agg_group_count(one.agg) > 10);
+    CHECK_EQ_U(vigil__agg_group_count(one.agg), vigil__agg_group_count(two.agg));
+    for (size_t i = 0; i < vigil__agg_group_count(one.agg) && i < vigil__agg_group_count(two.agg); i++) {
+        vigil__pair_view p, q;
+        CHECK(vigil__agg_group(one.agg, i, &p) == VIGIL_OK && vigil__agg_group(two.agg, i, &q) == VIGIL_OK);
+        bad += !same_pair_view(&p, &q);
+    }
+    CHECK_EQ_U(bad, 0);
+    CHECK_EQ_U(vigil__agg_host_count(one.agg), vigil__agg_host_count(two.agg));
+    for (size_t i = 0; i < vigil__agg_host_count(one.agg) && i < vigil__agg_host_count(two.agg); i++) {
+        vigil__host_view h, g;
+        CHECK(vigil__agg_host(one.agg, i, &h) == VIGIL_OK && vigil__agg_host(two.agg, i, &g) == VIGIL_OK);
+        CHECK(!memcmp(h.host.b, g.host.b, 16) && h.top_bytes == g.top_bytes && h.top_dport == g.top_dport);
+    }
+    fx_free(&one);
+    fx_free(&two);
+}
+
 /* hunt.c's reading threads: partial aggregates (records only queued)
  * merged into one shared aggregate, in any order, equal one aggregate. */
 TEST(agg_partials_merged_equal_one)
