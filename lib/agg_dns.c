@@ -244,12 +244,13 @@ static vigil_status qname_add(vigil__agg *a, uint32_t entry, uint64_t h)
             e->nm[e->unique++] = h;
             return VIGIL_OK;
         }
+        /* (The set grows; the entries do not move.) */
         for (uint32_t i = 0; i < e->unique; i++)
-            if ((rc = qname_put(a, entry, a->dns[entry].nm[i], &added)) != VIGIL_OK) return rc;
-        a->dns[entry].spilled = 1;
+            if ((rc = qname_put(a, entry, e->nm[i], &added)) != VIGIL_OK) return rc;
+        e->spilled = 1;
     }
     if ((rc = qname_put(a, entry, h, &added)) != VIGIL_OK) return rc;
-    a->dns[entry].unique += (uint32_t)added;
+    e->unique += (uint32_t)added;
     return VIGIL_OK;
 }
 
