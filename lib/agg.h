@@ -246,6 +246,11 @@ extern size_t vigil__defer_two_pass;
 extern unsigned vigil__pair_order_key_bits;
 /* Accounts one record (conn, dns, ssl, http; others are ignored). */
 vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec);
+/* The Zeek fields vigil__agg_add reads beyond ts and the two addresses,
+ * NULL-terminated: hunt's readers convert and check only these
+ * (vigil_reader_opts.fields).  A field newly read by the add path must be
+ * listed, or it arrives unset from Zeek TSV logs. */
+extern const char *const vigil__agg_fields[];
 /* Moves everything of src into dst (per-thread aggregators); src is left
  * empty (a partial keeps its arrays and tables, for its next records). */
 vigil_status vigil__agg_merge(vigil__agg *dst, vigil__agg *src);

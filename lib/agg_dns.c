@@ -890,6 +890,7 @@ vigil_status vigil__agg_queue_dns(vigil__agg *a, const vigil__ag_dnspend *q)
     return a->ndpend == VIGIL__AGG_BATCH ? vigil__agg_flush_dns(a) : VIGIL_OK;
 }
 
+/* Reads the fields vigil__agg_fields lists for dns (agg_pairs.c). */
 vigil_status vigil__agg_add_dns(vigil__agg *a, const vigil_record *rec)
 {
     const vigil_dns *d = &rec->u.dns;

@@ -1104,6 +1104,18 @@ vigil_status vigil__agg_pend(vigil__agg *a, const vigil__ag_pending *c)
     return a->npend == VIGIL__AGG_BATCH ? flush_pending(a) : VIGIL_OK;
 }
 
+const char *const vigil__agg_fields[] = {
+    /* conn (add_conn) */
+    "id.resp_p", "proto", "duration", "orig_bytes", "resp_bytes", "conn_state",
+    "local_orig", "local_resp",
+    /* dns (vigil__agg_add_dns) */
+    "query", "qtype", "rcode", "answers",
+    /* ssl, http (add_name) */
+    "server_name", "host",
+    NULL,
+};
+
+/* Reads: see vigil__agg_fields. */
 static vigil_status add_conn(vigil__agg *a, const vigil_record *rec)
 {
     const vigil_conn *c = &rec->u.conn;
@@ -1298,6 +1310,7 @@ static vigil_status flush_names(vigil__agg *a)
     return rc;
 }
 
+/* Reads: see vigil__agg_fields. */
 static vigil_status add_name(vigil__agg *a, const vigil_record *rec, vigil_str name, uint32_t rank)
 {
     const vigil_conn_id *id = &rec->u.conn.id; /* every family starts with it */

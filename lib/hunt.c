@@ -176,7 +176,9 @@ static void hunt_file(hunt_worker *w, size_t fi)
     hunt_shared *sh = w->sh;
     const char *path = sh->files[fi];
     const vigil_hunt_opts *o = sh->opts;
-    vigil_reader_opts ro = { .alloc = sh->alloc, .diag = worker_diag, .diag_user = w };
+    /* Only the fields the aggregate reads are converted (and checked). */
+    vigil_reader_opts ro = { .alloc = sh->alloc, .diag = worker_diag, .diag_user = w,
+                             .fields = vigil__agg_fields };
     vigil_reader *r = NULL;
     errno = 0;
     vigil_status rc = vigil_reader_open(&r, path, &ro);

@@ -261,6 +261,8 @@ struct vigil_reader {
     size_t max_line;              /* longest accepted line */
     uint64_t lineno;              /* number of the line last returned */
     double pcap_idle_timeout;     /* from the options */
+    const char *const *fields;    /* from the options: the caller's
+                                     projection, or NULL (borrowed) */
 };
 
 /* Bytes allocated past r->cap in the line buffer, so a parser may load a

@@ -399,6 +399,7 @@ static vigil_status open_common(vigil_reader **out, const char *name, int fd,
         r->diag_user = opts->diag_user;
         r->max_line = opts->max_line;
         r->pcap_idle_timeout = opts->pcap_idle_timeout;
+        r->fields = opts->fields;
     }
     if (!r->max_line) r->max_line = DEFAULT_MAX_LINE;
     r->file = vigil__strdup(&a, name);

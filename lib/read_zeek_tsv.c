@@ -38,6 +38,8 @@ typedef struct tsv_state {
     size_t names_n;           /* names[] entries allocated */
     int canon_conn;           /* columns 0..19 are Zeek's own conn order with
                                  the default markers: straight-line parse */
+    uint32_t canon_want;      /* bit i: canonical column i is read (the
+                                 caller's projection; all ones without) */
     int fields_valid;         /* fpos/flen describe the current record; else
                                  fields are found from `line` and `seps` */
     const char *line;         /* the current record's line (for field()) */
@@ -167,6 +169,14 @@ static void decide_type(vigil_reader *r, tsv_state *st, const char *path, size_t
     }
 }
 
+/* 1 when `name` is in the caller's NULL-terminated list. */
+static int field_listed(const char *const *list, const char *name)
+{
+    for (; *list; list++)
+        if (strcmp(*list, name) == 0) return 1;
+    return 0;
+}
+
 /* #fields: column names -> ids.  Validates that the family's key fields are
  * there. */
 static vigil_status parse_fields(vigil_reader *r, tsv_state *st, char *v, size_t n)
@@ -217,6 +227,20 @@ static vigil_status parse_fields(vigil_reader *r, tsv_state *st, char *v, size_t
     for (size_t i = 0; i < k; i++)
         if ((i < 20 && st->col[i] != canon[i]) || (i >= 20 && st->col[i] != VIGIL__COL_IGNORE))
             st->canon_conn = 0;
+    /* The caller's projection (vigil_reader_opts.fields): a column it does
+     * not read is ignored -- neither converted nor checked -- in both
+     * parses.  Done after the canonical check, which is about the file's
+     * shape; the key columns are always read. */
+    st->canon_want = ~0u;
+    for (size_t i = 0; r->fields && i < k; i++) {
+        vigil__col c = (vigil__col)st->col[i];
+        if (c == VIGIL__COL_IGNORE || c == VIGIL__COL_TS || c == VIGIL__COL_ORIG_H ||
+            c == VIGIL__COL_RESP_H || field_listed(r->fields, st->names[i]))
+            continue;
+        st->col[i] = VIGIL__COL_IGNORE;
+        vigil__col_fast(st->type, VIGIL__COL_IGNORE, &st->fast[i]);
+        if (i < 20) st->canon_want &= ~(1u << i);
+    }
     if (st->type != VIGIL_LOG_OTHER && st->type != VIGIL_LOG_UNKNOWN) {
         if (!seen_ts) mark_bad(st, "#fields has no ts column");
         else if (!seen_o || !seen_r) mark_bad(st, "#fields lacks id.orig_h/id.resp_h");
@@ -367,37 +391,50 @@ static size_t find_seps(const char *p, size_t n, char sep, size_t *seps, size_t 
 
 /* Zeek's own conn.log column order, parsed in straight-line code: no
  * per-field dispatch, so no indirect-jump mispredictions (the dispatch was
- * the largest single cost left in the generic loop, by perf).  Returns 0
- * when any field has an unusual shape; the caller then parses the line
- * with the generic loop, which also finds the skip reason. */
+ * the largest single cost left in the generic loop, by perf).  Columns
+ * outside the caller's projection (st->canon_want) are left unset, not
+ * looked at.  Returns 0 when any field read has an unusual shape; the
+ * caller then parses the line with the generic loop, which also finds the
+ * skip reason. */
 static int parse_conn_canon(const tsv_state *st, vigil_record *rec, const char *line)
 {
     const size_t *s = st->seps;
 #define F(i) (line + ((i) ? s[(i) - 1] + 1 : 0))
 #define L(i) (s[i] - ((i) ? s[(i) - 1] + 1 : 0))
 #define UNSET(i) (L(i) == 1 && F(i)[0] == '-')
+#define W(i) (want & (1u << (i)))
     vigil_conn *c = &rec->u.conn;
+    const uint32_t want = st->canon_want;
     uint32_t present = 0;
     uint64_t v;
     if (!vigil__decimal_fast(F(0), L(0), &c->id.ts)) return 0;
     rec->ts = c->id.ts;
-    c->id.uid.p = UNSET(1) ? NULL : F(1);
-    c->id.uid.len = UNSET(1) ? 0 : L(1);
+    c->id.uid.p = UNSET(1) || !W(1) ? NULL : F(1);
+    c->id.uid.len = UNSET(1) || !W(1) ? 0 : L(1);
     if (!vigil__addr_v4_fast(F(2), L(2), &c->id.orig_h)) return 0;
-    if (L(3) > 5 || !vigil__parse_u64(F(3), L(3), &v) || v > 65535) return 0;
-    c->id.orig_p = (uint16_t)v;
+    c->id.orig_p = 0;
+    if (W(3)) {
+        if (L(3) > 5 || !vigil__parse_u64(F(3), L(3), &v) || v > 65535) return 0;
+        c->id.orig_p = (uint16_t)v;
+    }
     if (!vigil__addr_v4_fast(F(4), L(4), &c->id.resp_h)) return 0;
-    if (L(5) > 5 || !vigil__parse_u64(F(5), L(5), &v) || v > 65535) return 0;
-    c->id.resp_p = (uint16_t)v;
+    c->id.resp_p = 0;
+    if (W(5)) {
+        if (L(5) > 5 || !vigil__parse_u64(F(5), L(5), &v) || v > 65535) return 0;
+        c->id.resp_p = (uint16_t)v;
+    }
     const char *p = F(6);
-    if (L(6) != 3) return 0;
-    if (p[0] == 't' && p[1] == 'c' && p[2] == 'p') c->proto = VIGIL_PROTO_TCP;
-    else if (p[0] == 'u' && p[1] == 'd' && p[2] == 'p') c->proto = VIGIL_PROTO_UDP;
-    else return 0;
-    c->service.p = UNSET(7) ? NULL : F(7);
-    c->service.len = UNSET(7) || (L(7) == 7 && F(7)[0] == '(') ? 0 : L(7);
+    c->proto = VIGIL_PROTO_UNKNOWN;
+    if (W(6)) {
+        if (L(6) != 3) return 0;
+        if (p[0] == 't' && p[1] == 'c' && p[2] == 'p') c->proto = VIGIL_PROTO_TCP;
+        else if (p[0] == 'u' && p[1] == 'd' && p[2] == 'p') c->proto = VIGIL_PROTO_UDP;
+        else return 0;
+    }
+    c->service.p = UNSET(7) || !W(7) ? NULL : F(7);
+    c->service.len = UNSET(7) || !W(7) || (L(7) == 7 && F(7)[0] == '(') ? 0 : L(7);
     c->duration = 0;
-    if (!UNSET(8)) {
+    if (!UNSET(8) && W(8)) {
         if (!vigil__decimal_fast(F(8), L(8), &c->duration)) return 0;
         present |= VIGIL_CONN_HAS_DURATION;
     }
@@ -414,7 +451,7 @@ static int parse_conn_canon(const tsv_state *st, vigil_record *rec, const char *
     for (int k = 0; k < 7; k++) {
         unsigned i = counts[k].col;
         uint64_t x = 0;
-        if (!UNSET(i)) {
+        if (!UNSET(i) && W(i)) {
             if (L(i) > 16 || !vigil__parse_u64(F(i), L(i), &x)) return 0;
             present |= 1u << counts[k].bit;
         }
@@ -422,14 +459,19 @@ static int parse_conn_canon(const tsv_state *st, vigil_record *rec, const char *
     }
     p = F(11);
     size_t n = L(11);
-    if (n == 2 && p[0] == 'S' && p[1] == 'F') c->conn_state = VIGIL_CS_SF;
+    if (!W(11)) c->conn_state = VIGIL_CS_UNSET;
+    else if (n == 2 && p[0] == 'S' && p[1] == 'F') c->conn_state = VIGIL_CS_SF;
     else if (n == 2 && p[0] == 'S' && p[1] == '0') c->conn_state = VIGIL_CS_S0;
     else if (n == 3 && p[0] == 'R' && p[1] == 'E' && p[2] == 'J') c->conn_state = VIGIL_CS_REJ;
     else if (n == 2 && p[0] == 'S' && p[1] == '1') c->conn_state = VIGIL_CS_S1;
     else if (n == 3 && p[0] == 'O' && p[1] == 'T' && p[2] == 'H') c->conn_state = VIGIL_CS_OTH;
     else return 0; /* rarer states: the generic path */
     for (int i = 12; i <= 13; i++) {
-        int8_t b;
+        int8_t b = VIGIL_UNSET;
+        if (!W(i)) {
+            if (i == 12) c->local_orig = b; else c->local_resp = b;
+            continue;
+        }
         if (L(i) != 1) return 0;
         char ch = F(i)[0];
         if (ch == 'T') b = VIGIL_TRUE;
@@ -438,11 +480,13 @@ static int parse_conn_canon(const tsv_state *st, vigil_record *rec, const char *
         else return 0;
         if (i == 12) c->local_orig = b; else c->local_resp = b;
     }
-    c->history.p = UNSET(15) ? NULL : F(15);
-    c->history.len = UNSET(15) || (L(15) == 7 && F(15)[0] == '(' &&
-                                   memcmp(F(15), "(empty)", 7) == 0) ? 0 : L(15);
-    if (L(7) == 7 && F(7)[0] == '(' && memcmp(F(7), "(empty)", 7) != 0) c->service.len = 7;
+    c->history.p = UNSET(15) || !W(15) ? NULL : F(15);
+    c->history.len = UNSET(15) || !W(15) || (L(15) == 7 && F(15)[0] == '(' &&
+                                             memcmp(F(15), "(empty)", 7) == 0) ? 0 : L(15);
+    if (W(7) && L(7) == 7 && F(7)[0] == '(' && memcmp(F(7), "(empty)", 7) != 0)
+        c->service.len = 7;
     c->present = present;
+#undef W
 #undef F
 #undef L
 #undef UNSET
@@ -524,6 +568,14 @@ static vigil_status next(vigil_reader *r, const vigil_record **out)
             char *f = line + start;
             size_t fl = seps[i] - start;
             start = seps[i] + 1;
+            vigil__col c = (vigil__col)cols[i];
+            if (c == VIGIL__COL_IGNORE || bad) {
+                /* Kept for vigil_reader_field only: no markers to check. */
+                if (bs && memchr(f, '\\', fl)) fl = unescape(f, fl);
+                fpos[i] = f;
+                flen[i] = fl;
+                continue;
+            }
             /* Markers are recognised on the raw text: Zeek writes a real
              * "-" value escaped (\x2d), which must not read as unset. */
             int unset = fl == st->unset_len && f[0] == st->unset[0] &&
@@ -535,8 +587,6 @@ static vigil_status next(vigil_reader *r, const vigil_record **out)
             }
             fpos[i] = f;
             flen[i] = fl;
-            vigil__col c = (vigil__col)cols[i];
-            if (c == VIGIL__COL_IGNORE || bad) continue;
             const vigil__fast_col fc = fast[i];
             char *dst = (char *)rec + fc.offset;
             /* The common shapes are stored here without a call; anything

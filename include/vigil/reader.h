@@ -30,6 +30,17 @@ typedef struct vigil_reader_opts {
     double pcap_idle_timeout;     /* pcap: seconds of silence that end a
                                      flow; 0: Zeek's defaults (tcp 300 s
                                      inactivity, udp 60 s, icmp 60 s) */
+    const char *const *fields;    /* NULL: every field is read.  Else a
+                                     NULL-terminated list of the Zeek field
+                                     names the caller reads ("id.resp_p",
+                                     "query", ...): a reader may leave the
+                                     other fields unset instead of converting
+                                     and checking them, so a bad value in a
+                                     column the caller never reads costs no
+                                     record.  ts, id.orig_h and id.resp_h are
+                                     always read.  Borrowed: must outlive the
+                                     reader.  Zeek TSV honours it; the other
+                                     formats read every field. */
 } vigil_reader_opts;
 
 typedef struct vigil_reader vigil_reader;

@@ -514,3 +514,96 @@ TEST(tsv_json_documents_are_not_logs_in_walks)
     CHECK(!vigil_looks_like_log("README.md", "# vigil\n#fields are great\n", 26));
     CHECK(vigil_looks_like_log("conn.log", "#separator \\x09\n", 16));
 }
+
+/* The caller's projection (vigil_reader_opts.fields): listed fields and the
+ * keys are read as without it; the others are left unset, on both the
+ * canonical conn path and the generic one (a backslash in the line takes
+ * the generic path), and vigil_reader_field still gives their raw text. */
+TEST(tsv_projection_leaves_unlisted_fields_unset)
+{
+    static const char *const want[] = { "id.resp_p", "duration", "resp_bytes", NULL };
+    const char *lines[2] = {
+        LINE1,
+        "1514764800.123456\tC\\x41b\t10.0.0.5\t51234\t185.10.2.33\t443\ttcp\tssl\t1.500000\t512\t4096\tSF\tT\tF\t0\tShADadFf\t8\t840\t7\t4500\t(empty)\n",
+    };
+    for (int k = 0; k < 2; k++) {
+        char text[2048];
+        snprintf(text, sizeof text, "%s%s", HDR, lines[k]);
+        vigil_reader_opts o = { .fields = want };
+        vigil_reader *r;
+        CHECK(vigil_reader_open_mem(&r, "x.log", text, strlen(text), &o) == VIGIL_OK);
+        const vigil_record *rec = test_next_record(r);
+        if (rec) {
+            const vigil_conn *c = &rec->u.conn;
+            char a[VIGIL_ADDR_STRLEN];
+            CHECK(rec->ts == 1514764800.123456);
+            CHECK_STR(vigil_addr_format(&c->id.orig_h, a), "10.0.0.5");
+            CHECK_STR(vigil_addr_format(&c->id.resp_h, a), "185.10.2.33");
+            CHECK_EQ_U(c->id.resp_p, 443);
+            CHECK(c->duration == 1.5);
+            CHECK_EQ_U(c->resp_bytes, 4096);
+            CHECK_EQ_U(c->present, VIGIL_CONN_HAS_DURATION | VIGIL_CONN_HAS_RESP_BYTES);
+            /* Not listed: unset. */
+            CHECK(c->id.uid.p == NULL && c->service.p == NULL && c->history.p == NULL);
+            CHECK_EQ_U(c->id.orig_p, 0);
+            CHECK(c->proto == VIGIL_PROTO_UNKNOWN);
+            CHECK_EQ_U(c->orig_bytes, 0);
+            CHECK_EQ_U(c->orig_pkts + c->orig_ip_bytes + c->resp_pkts + c->resp_ip_bytes, 0);
+            CHECK(c->conn_state == VIGIL_CS_UNSET);
+            CHECK(c->local_orig == VIGIL_UNSET && c->local_resp == VIGIL_UNSET);
+            size_t len;
+            const char *uid = vigil_reader_field(r, "uid", &len);
+            CHECK(uid && len == (k ? 3u : 5u) && memcmp(uid, k ? "CAb" : "Cabc1", len) == 0);
+        }
+        vigil_reader_free(r);
+    }
+}
+
+/* A bad value in a column the caller does not read costs no record; in a
+ * listed column or a key it still does.  Without a projection every one of
+ * these lines is skipped. */
+TEST(tsv_projection_bad_value_outside_costs_no_record)
+{
+    const char *conn = HDR
+        "1.0\tC1\t10.0.0.5\t70000\t185.10.2.33\t443\ttcp\tssl\t1.5\t512\t4096\tSF\tT\tF\t0\tS\tlots\t840\t7\t4500\t(empty)\n" /* orig_p, orig_pkts */
+        "2.0\tC2\t10.0.0.5\t5\t185.10.2.33\t443\tsctp?\tssl\t1.5\t512\t4096\tSF\tT\tF\tx\tS\t8\t840\t7\t4500\t(empty)\n" /* proto, missed */
+        "3.0\tC3\t10.0.0.5\t5\t185.10.2.33\t443\ttcp\tssl\tlong\t512\t4096\tSF\tT\tF\t0\tS\t8\t840\t7\t4500\t(empty)\n" /* duration: listed */
+        "4.0\tC4\t10.0.0.999\t5\t185.10.2.33\t443\ttcp\tssl\t1\t512\t4096\tSF\tT\tF\t0\tS\t8\t840\t7\t4500\t(empty)\n"; /* key */
+    const char *dns =
+        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n"
+        "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\n"
+        "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool\n"
+        "1.0\tD1\t10.0.0.1\t5353\t10.0.0.53\t53\tudp\t1\tsoon\texample.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t93.184.216.34\tforever\tmaybe\n" /* rtt, TTLs, rejected */
+        "2.0\tD2\t10.0.0.1\t5353\t10.0.0.53\t53\tudp\t1\t0.1\texample.com\t1\tC_INTERNET\tA\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t93.184.216.34\t60.0\tF\n"; /* qtype: listed */
+    static const char *const want[] = { "duration", "query", "qtype", "rcode", "answers", NULL };
+    struct { const char *name, *text; const char *const *fields; unsigned long long n, skipped; } cases[] = {
+        { "conn.log", conn, want, 2, 2 },
+        { "conn.log", conn, NULL, 0, 4 },
+        { "dns.log", dns, want, 1, 1 },
+        { "dns.log", dns, NULL, 0, 2 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        test_diags dl = { 0 };
+        vigil_reader_opts o = test_diag_opts(&dl);
+        o.fields = cases[i].fields;
+        vigil_reader *r;
+        CHECK(vigil_reader_open_mem(&r, cases[i].name, cases[i].text, strlen(cases[i].text), &o) == VIGIL_OK);
+        const vigil_record *rec;
+        unsigned long long n = 0;
+        while (vigil_reader_next(r, &rec) == VIGIL_OK && rec) {
+            n++;
+            if (rec->type == VIGIL_LOG_DNS) {
+                CHECK_VSTR(rec->u.dns.query, "example.com");
+                CHECK(rec->u.dns.qtype == 1 && rec->u.dns.rcode == 0);
+                CHECK(rec->u.dns.rtt == -1 && rec->u.dns.ttls.p == NULL);
+            }
+        }
+        if (n != cases[i].n || vigil_reader_counts_get(r)->skipped != cases[i].skipped) {
+            fprintf(stderr, "  case %zu: %llu records, %llu skipped\n", i, n,
+                    (unsigned long long)vigil_reader_counts_get(r)->skipped);
+            vigil_test_failures++;
+        }
+        CHECK_EQ_U((unsigned long long)dl.n, cases[i].skipped);
+        vigil_reader_free(r);
+    }
+}
