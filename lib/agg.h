@@ -303,9 +303,15 @@ size_t vigil__agg_group_count(const vigil__agg *a);
  * decoding pass): what a detector may decide on before any decoding
  * (vigil__detect_*_applies). */
 vigil_status vigil__agg_pair_head(const vigil__agg *a, size_t i, vigil__pair_view *out);
-/* Starts loading pair i (views visit pairs in address order, scattered
- * in memory: a caller iterating asks a few ahead). */
-void vigil__agg_pair_prefetch(const vigil__agg *a, size_t i);
+/* The same views over the pairs as they are stored (k from 0 to
+ * vigil__agg_pair_count): each pair once, in an order that depends on
+ * how the threads settled them, but sequential in memory, their points
+ * mostly too -- for a caller that visits every pair and sorts what it
+ * finds (detection: ~0.1 s less than in address order on the month). */
+vigil_status vigil__agg_stored_pair_head(const vigil__agg *a, size_t k, vigil__pair_view *out);
+vigil_status vigil__agg_stored_pair(const vigil__agg *a, size_t k, vigil__pair_view *out);
+vigil_status vigil__agg_stored_pair_buf(const vigil__agg *a, size_t k, vigil__pair_view *out,
+                                        vigil__conn_point *buf);
 vigil_status vigil__agg_group_head(const vigil__agg *a, size_t i, vigil__pair_view *out);
 vigil_status vigil__agg_group(const vigil__agg *a, size_t i, vigil__pair_view *out);
 size_t vigil__agg_group_max_points(const vigil__agg *a);

@@ -2357,22 +2357,23 @@ vigil_status vigil__agg_pair(const vigil__agg *a, size_t i, vigil__pair_view *ou
     return vigil__agg_pair_buf(a, i, out, a->pbuf);
 }
 
-size_t vigil__agg_pair_max_points(const vigil__agg *a) { return a ? a->max_pts : 0; }
-
-void vigil__agg_pair_prefetch(const vigil__agg *a, size_t i)
+vigil_status vigil__agg_stored_pair(const vigil__agg *a, size_t k, vigil__pair_view *out)
 {
-    if (a && a->finished && i < a->npairs) __builtin_prefetch(&a->pairs[a->order[i]]);
+    if (!a) return VIGIL_EINVAL;
+    return vigil__agg_stored_pair_buf(a, k, out, a->pbuf);
 }
 
-vigil_status vigil__agg_pair_head(const vigil__agg *a, size_t i, vigil__pair_view *out)
+size_t vigil__agg_pair_max_points(const vigil__agg *a) { return a ? a->max_pts : 0; }
+
+/* The head of the pair stored at pi. */
+static void head_of(const vigil__agg *a, size_t pi, vigil__pair_view *out)
 {
-    if (!a || !out || !a->finished || i >= a->npairs) return VIGIL_EINVAL;
-    const vigil__ag_pair *p = &a->pairs[a->order[i]];
+    const vigil__ag_pair *p = &a->pairs[pi];
     const vigil__ag_addr *d = &a->addrs[p->dst];
     memset(out, 0, sizeof *out);
     out->src = a->addrs[p->src].a;
     out->dst = d->a;
-    out->name = vigil__agg_name(a, a->pair_name[a->order[i]]);
+    out->name = vigil__agg_name(a, a->pair_name[pi]);
     out->dst_count = 1;
     out->dport = p->dport;
     out->proto = p->proto;
@@ -2388,21 +2389,48 @@ vigil_status vigil__agg_pair_head(const vigil__agg *a, size_t i, vigil__pair_vie
     out->prevalence = d->prevalence;
     out->dst_first_seen = d->first_seen;
     fill_common(a, out);
+}
+
+/* The whole view of the pair stored at pi, its points decoded into buf. */
+static vigil_status view_of(const vigil__agg *a, size_t pi, vigil__pair_view *out,
+                            vigil__conn_point *buf)
+{
+    head_of(a, pi, out);
+    if (!buf && out->n) return VIGIL_EINVAL;
+    const vigil__ag_pair *p = &a->pairs[pi];
+    vigil__pair_span(p, &out->first_ts, &out->last_ts);
+    out->pts = buf;
+    out->n = vigil__pair_decode(p, buf);
+    count_days_hours(buf, out->n, &out->days_present, &out->hours_present);
+    return VIGIL_OK;
+}
+
+vigil_status vigil__agg_pair_head(const vigil__agg *a, size_t i, vigil__pair_view *out)
+{
+    if (!a || !out || !a->finished || i >= a->npairs) return VIGIL_EINVAL;
+    head_of(a, a->order[i], out);
     return VIGIL_OK;
 }
 
 vigil_status vigil__agg_pair_buf(const vigil__agg *a, size_t i, vigil__pair_view *out,
                                  vigil__conn_point *buf)
 {
-    vigil_status rc = vigil__agg_pair_head(a, i, out);
-    if (rc != VIGIL_OK) return rc;
-    if (!buf && out->n) return VIGIL_EINVAL;
-    const vigil__ag_pair *p = &a->pairs[a->order[i]];
-    vigil__pair_span(p, &out->first_ts, &out->last_ts);
-    out->pts = buf;
-    out->n = vigil__pair_decode(p, buf);
-    count_days_hours(buf, out->n, &out->days_present, &out->hours_present);
+    if (!a || !out || !a->finished || i >= a->npairs) return VIGIL_EINVAL;
+    return view_of(a, a->order[i], out, buf);
+}
+
+vigil_status vigil__agg_stored_pair_head(const vigil__agg *a, size_t k, vigil__pair_view *out)
+{
+    if (!a || !out || !a->finished || k >= a->npairs) return VIGIL_EINVAL;
+    head_of(a, k, out);
     return VIGIL_OK;
+}
+
+vigil_status vigil__agg_stored_pair_buf(const vigil__agg *a, size_t k, vigil__pair_view *out,
+                                        vigil__conn_point *buf)
+{
+    if (!a || !out || !a->finished || k >= a->npairs) return VIGIL_EINVAL;
+    return view_of(a, k, out, buf);
 }
 
 size_t vigil__agg_group_count(const vigil__agg *a) { return a && a->finished ? a->ngroups : 0; }

@@ -25,7 +25,6 @@
 #define MAX_THREADS 256          /* more never helps */
 #define PROGRESS_EVERY 65536     /* records between progress checks */
 #define DETECT_CHUNK 256         /* views per detection work unit */
-#define DETECT_AHEAD 8           /* pairs prefetched ahead of the one judged */
 #define DETECT_FLOOR 0.05        /* detectors never emit below */
 #define STROBE_EXPLAINS 0.5      /* a strobe at least this strong drops the
                                     same pair's beacon */
@@ -338,15 +337,17 @@ static vigil_status detect_one(detect_worker *w, size_t i)
         /* The head first: most pairs interest no detector (a handful of
          * connections, a destination every host uses), and then their
          * points are never decoded. */
-        rc = i < w->npairs ? vigil__agg_pair_head(w->agg, i, &pv)
+        /* Pairs as stored (sequential in memory): the findings are
+         * sorted afterwards, so the order visited does not matter. */
+        rc = i < w->npairs ? vigil__agg_stored_pair_head(w->agg, i, &pv)
                            : vigil__agg_group_head(w->agg, i - w->npairs, &pv);
         if (rc != VIGIL_OK) return rc;
         if (!vigil__detect_beacon_applies(&pv, w->cfg) && !vigil__detect_longconn_applies(&pv, w->cfg) &&
             !vigil__detect_strobe_applies(&pv, w->cfg) && !vigil__detect_rare_applies(&pv, w->cfg))
             return VIGIL_OK;
-        if (w->own_bufs) rc = i < w->npairs ? vigil__agg_pair(w->agg, i, &pv)
+        if (w->own_bufs) rc = i < w->npairs ? vigil__agg_stored_pair(w->agg, i, &pv)
                                             : vigil__agg_group(w->agg, i - w->npairs, &pv);
-        else if (i < w->npairs) rc = vigil__agg_pair_buf(w->agg, i, &pv, w->pbuf);
+        else if (i < w->npairs) rc = vigil__agg_stored_pair_buf(w->agg, i, &pv, w->pbuf);
         else rc = vigil__agg_group_buf(w->agg, i - w->npairs, &pv, w->gbuf, w->gtmp);
         if (rc == VIGIL_OK) rc = vigil__detect_beacon(&pv, w->cfg, &w->found);
         if (rc == VIGIL_OK) rc = vigil__detect_longconn(&pv, w->cfg, &w->found);
@@ -385,10 +386,7 @@ static void *detect_main(void *arg)
         size_t b = atomic_fetch_add(w->next, DETECT_CHUNK);
         if (b >= total) break;
         size_t e = b + DETECT_CHUNK < total ? b + DETECT_CHUNK : total;
-        for (size_t i = b; i < e && w->status == VIGIL_OK; i++) {
-            if (i + DETECT_AHEAD < w->npairs) vigil__agg_pair_prefetch(w->agg, i + DETECT_AHEAD);
-            w->status = detect_one(w, i);
-        }
+        for (size_t i = b; i < e && w->status == VIGIL_OK; i++) w->status = detect_one(w, i);
     }
     return NULL;
 }

@@ -1140,6 +1140,53 @@ static void plain_feed(vigil__agg *a, int *ok)
     }
 }
 
+/* (src, dst, dport, proto) of p against q's: <0, 0, >0. */
+static int key_cmp(const vigil__pair_view *p, const vigil__pair_view *q)
+{
+    int c = memcmp(p->src.b, q->src.b, 16);
+    if (!c) c = memcmp(p->dst.b, q->dst.b, 16);
+    if (!c) c = p->dport != q->dport ? (p->dport < q->dport ? -1 : 1) : (p->proto > q->proto) - (p->proto < q->proto);
+    return c;
+}
+
+/* The views in storage order (what detection walks) visit every pair of
+ * finished a once, each equal to its view in address order. */
+static void check_stored_views(const vigil__agg *a)
+{
+    size_t n = vigil__agg_pair_count(a), m = vigil__agg_pair_max_points(a) + 1, moved = 0, bad = 0;
+    unsigned char *seen = calloc(n + 1, 1);
+    vigil__conn_point *b1 = malloc(m * sizeof *b1), *b2 = malloc(m * sizeof *b2);
+    CHECK(seen && b1 && b2);
+    for (size_t k = 0; seen && b1 && b2 && k < n; k++) {
+        vigil__pair_view s, o;
+        CHECK(vigil__agg_stored_pair_buf(a, k, &s, b1) == VIGIL_OK);
+        size_t lo = 0, hi = n; /* the address order is strictly ascending */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            CHECK(vigil__agg_pair_head(a, mid, &o) == VIGIL_OK);
+            if (key_cmp(&o, &s) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == n || vigil__agg_pair_buf(a, lo, &o, b2) != VIGIL_OK || key_cmp(&o, &s) != 0 ||
+            !same_pair_view(&s, &o) || memcmp(s.pts, o.pts, s.n * sizeof *s.pts) || s.dur_max != o.dur_max) {
+            bad++;
+            continue;
+        }
+        seen[lo]++;
+        moved += lo != k;
+    }
+    size_t once = 0;
+    for (size_t i = 0; seen && i < n; i++) once += seen[i] == 1;
+    CHECK_EQ_U(bad, 0);
+    CHECK_EQ_U(once, n);
+    CHECK(n < 2 || moved > 0); /* the two orders differ: the test sees both */
+    vigil__pair_view v;
+    CHECK(vigil__agg_stored_pair_head(a, n, &v) == VIGIL_EINVAL);
+    free(seen);
+    free(b1);
+    free(b2);
+}
+
 /* Finished x and y hold the same pairs, points (bit for bit, in order),
  * sums, groups and host days. */
 static void check_same_aggs(vigil__agg *x, vigil__agg *y)
@@ -1177,6 +1224,7 @@ static void check_same_aggs(vigil__agg *x, vigil__agg *y)
         unordered += c >= 0;
     }
     CHECK_EQ_U(unordered, 0);
+    check_stored_views(y);
     CHECK_EQ_U(vigil__agg_group_count(x), vigil__agg_group_count(y));
     CHECK_EQ_U(vigil__agg_host_count(x), vigil__agg_host_count(y));
     for (size_t i = 0; i < vigil__agg_host_count(x) && i < vigil__agg_host_count(y); i++) {
