@@ -663,6 +663,7 @@ static vigil_status settle_bucket(settle_job *j, dbucket *b)
         if (rc == VIGIL_OK && j->nbig)
             rc = vigil__grow(al, (void **)&a->big, &a->big_cap, a->nbig + j->nbig, sizeof *a->big);
         if (rc == VIGIL_OK) {
+            vigil__populate(a->pairs + base, np * sizeof *j->lp);
             memcpy(a->pairs + base, j->lp, np * sizeof *j->lp);
             a->npairs = base + np;
             for (size_t i = 0; i < j->nbig; i++) {

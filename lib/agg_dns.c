@@ -151,6 +151,7 @@ static vigil_status dns_reserve(vigil__agg *a, size_t need)
     a->dns_raw = raw;
     a->dns = (vigil__ag_dns *)(void *)(raw + off);
     a->dns_cap = nc;
+    a->dns_pop = 0; /* moved: its pages beyond the entries may not be resident */
     return VIGIL_OK;
 }
 
@@ -169,6 +170,7 @@ static vigil_status dns_get_tag(vigil__agg *a, uint32_t src, uint32_t domain, ui
     vigil_status rc = vigil__hidx_reserve(&a->alloc, &a->dns_idx);
     if (rc == VIGIL_OK) rc = dns_reserve(a, a->ndns + 1);
     if (rc != VIGIL_OK) return rc;
+    vigil__populate_ahead(a->dns, a->ndns, a->dns_cap, sizeof *a->dns, &a->dns_pop);
     vigil__ag_dns *e = &a->dns[a->ndns];
     memset(e, 0, sizeof *e);
     e->src = src;
@@ -1159,13 +1161,13 @@ vigil_status vigil__agg_finish_dns(vigil__agg *a, const uint32_t *arank, const u
     for (size_t i = 0; i < a->ndns; i++)
         if (a->dns[i].nts > maxts) maxts = a->dns[i].nts;
     if (a->ndns) {
-        keys = vigil__malloc(&a->alloc, a->ndns * sizeof *keys);
+        keys = vigil__malloc_full(&a->alloc, a->ndns * sizeof *keys);
         prev = vigil__calloc(&a->alloc, a->names.n, sizeof *prev);
-        a->dns_order = vigil__malloc(&a->alloc, a->ndns * sizeof *a->dns_order);
+        a->dns_order = vigil__malloc_full(&a->alloc, a->ndns * sizeof *a->dns_order);
         if (!keys || !prev || !a->dns_order) goto out;
     }
-    if (nrr && !(rr = vigil__malloc(&a->alloc, nrr * sizeof *rr))) goto out;
-    if (nrr && !(rtmp = vigil__malloc(&a->alloc, nrr * sizeof *rtmp))) goto out;
+    if (nrr && !(rr = vigil__malloc_full(&a->alloc, nrr * sizeof *rr))) goto out;
+    if (nrr && !(rtmp = vigil__malloc_full(&a->alloc, nrr * sizeof *rtmp))) goto out;
     if (a->nnx && !(a->nx_order = vigil__malloc(&a->alloc, a->nnx * sizeof *a->nx_order))) goto out;
     /* An entry's times stay as they came (ts_unsorted): a view sorts the
      * ones it decodes.  Only the few entries a detector reads (those with

@@ -542,6 +542,7 @@ struct vigil__agg {
     vigil__hidx hint_idx;         /* (src, dst) -> name hint */
     vigil__ag_hint *hints;
     size_t nhints, hints_cap;
+    size_t hints_pop;             /* hints made resident ahead (up to) */
     vigil__ag_namepend npend_names[VIGIL__AGG_BATCH]; /* partial: names
                                      whose hint slots are being prefetched */
     size_t nnpend;                /* entries of npend_names */
@@ -581,6 +582,7 @@ struct vigil__agg {
     vigil__hidx dns_idx;          /* (src, domain) -> dns entry */
     vigil__ag_dns *dns;
     void *dns_raw;                /* the allocation dns sits in (aligned) */
+    size_t dns_pop;               /* entries made resident ahead (up to) */
     size_t ndns, dns_cap;
     vigil__hidx qname_idx;        /* (entry, name hash) seen */
     vigil__ag_qname *qnames;

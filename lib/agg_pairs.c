@@ -1210,9 +1210,12 @@ static vigil_status hint_put_tag(vigil__agg *a, uint32_t src, uint32_t dst, uint
         }
     }
     vigil_status rc = vigil__hidx_reserve_load(&a->alloc, &a->hint_idx, 80);
+    size_t cap = a->hints_cap;
     if (rc == VIGIL_OK)
         rc = vigil__grow(&a->alloc, (void **)&a->hints, &a->hints_cap, a->nhints + 1, sizeof *a->hints);
     if (rc != VIGIL_OK) return rc;
+    if (a->hints_cap != cap) a->hints_pop = 0; /* moved */
+    vigil__populate_ahead(a->hints, a->nhints, a->hints_cap, sizeof *a->hints, &a->hints_pop);
     vigil__ag_hint *h = &a->hints[a->nhints];
     h->src = src;
     h->dst = dst;
@@ -1924,7 +1927,7 @@ unsigned vigil__pair_order_key_bits = 64;
 static vigil_status pair_order(vigil__agg *a, const uint32_t *arank)
 {
     if (!a->npairs) return VIGIL_OK;
-    a->order = vigil__malloc(&a->alloc, a->npairs * sizeof *a->order);
+    a->order = vigil__malloc_full(&a->alloc, a->npairs * sizeof *a->order);
     if (!a->order) return VIGIL_ENOMEM;
     /* The key (src rank, dst rank, dport, proto) packed in 64 bits when
      * the ranks fit (2 x ab + 24 bits: 2^20 addresses): radix-sorted.
@@ -1933,8 +1936,8 @@ static vigil_status pair_order(vigil__agg *a, const uint32_t *arank)
     unsigned ab = vigil__bits_for(a->naddrs);
     if (2 * ab + 16 + 8 <= vigil__pair_order_key_bits && a->npairs <= UINT32_MAX) {
         unsigned bits = 2 * ab + 16 + 8;
-        vigil__kv *kv = vigil__malloc(&a->alloc, a->npairs * sizeof *kv);
-        vigil__kv *tmp = vigil__malloc(&a->alloc, a->npairs * sizeof *tmp);
+        vigil__kv *kv = vigil__malloc_full(&a->alloc, a->npairs * sizeof *kv);
+        vigil__kv *tmp = vigil__malloc_full(&a->alloc, a->npairs * sizeof *tmp);
         if (!kv || !tmp) {
             vigil__free(&a->alloc, kv);
             vigil__free(&a->alloc, tmp);
@@ -2226,7 +2229,7 @@ vigil_status vigil__agg_finish_threads(vigil__agg *a, int threads)
         a->addrs[i].flags &= (uint8_t)~VIGIL__ADDR_SRC;
     }
     rc = VIGIL_ENOMEM;
-    if (a->npairs && !(a->pair_name = vigil__malloc(&a->alloc, a->npairs * sizeof *a->pair_name))) goto out;
+    if (a->npairs && !(a->pair_name = vigil__malloc_full(&a->alloc, a->npairs * sizeof *a->pair_name))) goto out;
     /* Points per source: where the hosts' pass is cut in two halves of
      * equal work (a few hosts with huge pairs left one thread alone). */
     if (threads > 1 && a->naddrs && !(srcpts = vigil__calloc(&a->alloc, a->naddrs, sizeof *srcpts))) goto out;

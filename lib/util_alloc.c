@@ -1,6 +1,8 @@
 /* util_alloc.c -- the default allocator and the wrappers every object uses. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "internal.h"
 
 static void *libc_malloc(void *u, size_t n) { (void)u; return malloc(n ? n : 1); }
@@ -22,8 +24,34 @@ void *vigil__calloc(const vigil_allocator *a, size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size) return NULL;
     void *p = a->malloc_fn(a->user, n * size);
-    if (p) memset(p, 0, n * size);
+    if (p) {
+        vigil__populate(p, n * size); /* memset writes every page */
+        memset(p, 0, n * size);
+    }
     return p;
+}
+
+void *vigil__malloc_full(const vigil_allocator *a, size_t n)
+{
+    void *p = a->malloc_fn(a->user, n);
+    vigil__populate(p, n);
+    return p;
+}
+
+void vigil__populate(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+    if (!p || n < VIGIL__POPULATE_MIN) return;
+    /* The pages holding the first and the last byte are mapped, so the
+     * range rounded out to 4 KB pages is; with bigger pages the call
+     * fails on the alignment, which costs nothing. */
+    uintptr_t b = (uintptr_t)p & ~(uintptr_t)4095;
+    uintptr_t e = ((uintptr_t)p + n + 4095) & ~(uintptr_t)4095;
+    (void)madvise((void *)b, e - b, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)n;
+#endif
 }
 
 void *vigil__realloc(const vigil_allocator *a, void *p, size_t n) { return a->realloc_fn(a->user, p, n); }

@@ -100,3 +100,34 @@ TEST(num_digits_and_decimals)
     strcpy(buf, "2018-01-01T00:00:00Z");
     CHECK(vigil__parse_time(buf, strlen(buf), &t) && t == 1514764800.0);
 }
+
+/* vigil__populate and its users only make pages resident: what the memory
+ * holds is kept, at any alignment and size (below VIGIL__POPULATE_MIN it
+ * does nothing), and vigil__calloc still zeroes. */
+TEST(util_populate_keeps_contents)
+{
+    size_t n = (size_t)3 << 20;
+    unsigned char *p = malloc(n);
+    CHECK(p != NULL);
+    if (!p) return;
+    for (size_t i = 0; i < n; i++) p[i] = (unsigned char)(i * 131 + 7);
+    vigil__populate(p + 1, n - 3);                    /* unaligned both ends */
+    vigil__populate(p + 100, 10);                     /* tiny: no call */
+    vigil__populate(NULL, n);                         /* nothing */
+    size_t mark = 0, bad = 0;
+    for (size_t k = 0; k < n / 64; k += 100) vigil__populate_ahead(p, k, n / 64, 64, &mark);
+    CHECK(mark > 0 && mark <= n / 64);
+    for (size_t i = 0; i < n; i++) bad += p[i] != (unsigned char)(i * 131 + 7);
+    CHECK_EQ_U(bad, 0);
+    free(p);
+    const vigil_allocator *al = vigil_allocator_default();
+    unsigned char *z = vigil__calloc(al, 1 << 20, 3);
+    CHECK(z != NULL);
+    for (size_t i = 0; z && i < (size_t)3 << 20; i++) bad += z[i] != 0;
+    CHECK_EQ_U(bad, 0);
+    vigil__free(al, z);
+    unsigned char *f = vigil__malloc_full(al, (size_t)1 << 20);
+    CHECK(f != NULL);
+    if (f) memset(f, 0xab, (size_t)1 << 20);
+    vigil__free(al, f);
+}
