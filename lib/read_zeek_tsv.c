@@ -32,6 +32,8 @@ typedef struct tsv_state {
     uint8_t *col;             /* vigil__col id per column */
     vigil__fast_col *fast;    /* per column: how the hot loop stores it */
     char **names;             /* column names (owned) */
+    uint32_t *active;         /* the columns read (col != IGNORE), in order */
+    size_t nactive;
     const char **fpos;        /* current record: start of each field */
     size_t *flen;             /* current record: length of each field */
     size_t *seps;             /* scratch: separator offsets in the line */
@@ -82,6 +84,7 @@ static void fini(vigil_reader *r)
     vigil__free(&r->alloc, st->col);
     vigil__free(&r->alloc, st->fast);
     vigil__free(&r->alloc, st->names);
+    vigil__free(&r->alloc, st->active);
     vigil__free(&r->alloc, st->fpos);
     vigil__free(&r->alloc, st->flen);
     vigil__free(&r->alloc, st->seps);
@@ -137,6 +140,9 @@ static vigil_status ensure_cols(vigil_reader *r, tsv_state *st, size_t n)
     size_t *flen = vigil__realloc(&r->alloc, st->flen, nc * sizeof *flen);
     if (!flen) return VIGIL_ENOMEM;
     st->flen = flen;
+    uint32_t *active = vigil__realloc(&r->alloc, st->active, nc * sizeof *active);
+    if (!active) return VIGIL_ENOMEM;
+    st->active = active;
     /* +17: find_seps checks the limit once per 16-byte block, so one block
      * may store up to 16 offsets past it. */
     size_t *seps = vigil__realloc(&r->alloc, st->seps, (nc + 17) * sizeof *seps);
@@ -241,6 +247,9 @@ static vigil_status parse_fields(vigil_reader *r, tsv_state *st, char *v, size_t
         vigil__col_fast(st->type, VIGIL__COL_IGNORE, &st->fast[i]);
         if (i < 20) st->canon_want &= ~(1u << i);
     }
+    st->nactive = 0;
+    for (size_t i = 0; i < k; i++)
+        if (st->col[i] != VIGIL__COL_IGNORE) st->active[st->nactive++] = (uint32_t)i;
     if (st->type != VIGIL_LOG_OTHER && st->type != VIGIL_LOG_UNKNOWN) {
         if (!seen_ts) mark_bad(st, "#fields has no ts column");
         else if (!seen_o || !seen_r) mark_bad(st, "#fields lacks id.orig_h/id.resp_h");
@@ -493,6 +502,96 @@ static int parse_conn_canon(const tsv_state *st, vigil_record *rec, const char *
     return 1;
 }
 
+/* Whether f[0..fl) is the block's unset or empty marker (raw text). */
+VIGIL__HOT void markers(const tsv_state *st, const char *f, size_t fl, int *unset, int *empty)
+{
+    *unset = fl == st->unset_len && f[0] == st->unset[0] && memcmp(f, st->unset, fl) == 0;
+    *empty = !*unset && fl == st->empty_len && f[0] == st->empty[0] && memcmp(f, st->empty, fl) == 0;
+}
+
+/* Stores column value f[0..fl) (unescaped) of kind fc into rec.  The
+ * common shapes are stored here without a call; anything else (unset
+ * markers, odd text) goes to the generic vigil__record_set, which also
+ * gives the skip reason. */
+VIGIL__HOT vigil_skip_reason set_value(vigil_record *rec, vigil__col c, vigil__fast_col fc, const char *f,
+                                          size_t fl, int unset, int empty)
+{
+    char *dst = (char *)rec + fc.offset;
+    switch ((vigil__fast_kind)fc.kind) {
+    case VIGIL__FAST_TS:
+        if (vigil__decimal_fast(f, fl, &rec->ts)) {
+            rec->u.conn.id.ts = rec->ts;
+            return VIGIL_SKIP_NONE;
+        }
+        break;
+    case VIGIL__FAST_ADDR:
+        if (vigil__addr_v4_fast(f, fl, (vigil_addr *)(void *)dst)) return VIGIL_SKIP_NONE;
+        break;
+    case VIGIL__FAST_COUNT: {
+        uint64_t v;
+        if (fl <= 16 && vigil__parse_u64(f, fl, &v)) {
+            memcpy(dst, &v, sizeof v);
+            rec->u.conn.present |= 1u << fc.bit;
+            return VIGIL_SKIP_NONE;
+        }
+        break;
+    }
+    case VIGIL__FAST_PORT: {
+        uint64_t v;
+        if (fl <= 5 && vigil__parse_u64(f, fl, &v) && v <= 65535) {
+            uint16_t p16 = (uint16_t)v;
+            memcpy(dst, &p16, sizeof p16);
+            return VIGIL_SKIP_NONE;
+        }
+        break;
+    }
+    case VIGIL__FAST_INTERVAL: {
+        double d;
+        if (vigil__decimal_fast(f, fl, &d)) {
+            memcpy(dst, &d, sizeof d);
+            rec->u.conn.present |= 1u << fc.bit;
+            return VIGIL_SKIP_NONE;
+        }
+        break;
+    }
+    case VIGIL__FAST_STR: {
+        vigil_str sv = { f, fl };
+        if (unset) {
+            sv.p = NULL;
+            sv.len = 0;
+        } else if (empty) {
+            sv.len = 0;
+        }
+        memcpy(dst, &sv, sizeof sv);
+        return VIGIL_SKIP_NONE;
+    }
+    case VIGIL__FAST_GENERIC:
+        break;
+    }
+    return vigil__record_set(rec, c, f, fl, unset, empty);
+}
+
+/* set_value for a column without escapes. */
+VIGIL__HOT vigil_skip_reason set_col(const tsv_state *st, vigil_record *rec, vigil__col c, vigil__fast_col fc,
+                                        const char *f, size_t fl)
+{
+    int unset, empty;
+    markers(st, f, fl, &unset, &empty);
+    return set_value(rec, c, fc, f, fl, unset, empty);
+}
+
+/* Column i's text in the current record. */
+static const char *col_text(const tsv_state *st, size_t i, size_t *len)
+{
+    if (st->fields_valid) {
+        *len = st->flen[i];
+        return st->fpos[i];
+    }
+    size_t start = i ? st->seps[i - 1] + 1 : 0;
+    *len = st->seps[i] - start;
+    return st->line + start;
+}
+
 static vigil_status next(vigil_reader *r, const vigil_record **out)
 {
     tsv_state *st = r->be_state;
@@ -550,106 +649,60 @@ static vigil_status next(vigil_reader *r, const vigil_record **out)
             *out = rec;
             return VIGIL_OK;
         }
-        st->fields_valid = 1;
         vigil__record_reset(rec, st->type);
         rec->ts = -1;
         if (st->type == VIGIL_LOG_DNS) rec->u.dns.set_sep = st->set_sep;
         vigil_skip_reason bad = VIGIL_SKIP_NONE;
         size_t bad_col = 0;
-        size_t start = 0;
-        /* Locals, not st->...: the stores through `dst` below may alias
+        /* Locals, not st->...: the stores through the record may alias
          * anything, and would force a reload of every array pointer. */
-        const size_t ncols = st->ncols, *const seps = st->seps;
-        const char **const fpos = st->fpos;
-        size_t *const flen = st->flen;
+        const size_t *const seps = st->seps;
         const uint8_t *const cols = st->col;
         const vigil__fast_col *const fast = st->fast;
-        for (size_t i = 0; i < ncols; i++) {
-            char *f = line + start;
-            size_t fl = seps[i] - start;
-            start = seps[i] + 1;
-            vigil__col c = (vigil__col)cols[i];
-            if (c == VIGIL__COL_IGNORE || bad) {
-                /* Kept for vigil_reader_field only: no markers to check. */
-                if (bs && memchr(f, '\\', fl)) fl = unescape(f, fl);
+        if (!bs) {
+            /* No escapes: only the columns read are visited (with a
+             * projection, 8 of a dns line's 24, 5 of an http line's 29);
+             * vigil_reader_field finds the others from the separators. */
+            st->fields_valid = 0;
+            const uint32_t *const act = st->active;
+            for (size_t k = 0, na = st->nactive; k < na; k++) {
+                size_t i = act[k], b = i ? seps[i - 1] + 1 : 0;
+                vigil_skip_reason why = set_col(st, rec, (vigil__col)cols[i], fast[i], line + b, seps[i] - b);
+                if (why != VIGIL_SKIP_NONE) {
+                    bad = why;
+                    bad_col = i;
+                    break;
+                }
+            }
+        } else {
+            /* Escapes are decoded in place, every column's (for
+             * vigil_reader_field), before its value is read. */
+            st->fields_valid = 1;
+            const char **const fpos = st->fpos;
+            size_t *const flen = st->flen;
+            for (size_t i = 0, start = 0, nc = st->ncols; i < nc; i++) {
+                char *f = line + start;
+                size_t fl = seps[i] - start;
+                start = seps[i] + 1;
+                vigil__col c = (vigil__col)cols[i];
+                /* Markers are recognised on the raw text: Zeek writes a
+                 * real "-" value escaped (\x2d), which must not read as
+                 * unset. */
+                int unset = 0, empty = 0;
+                if (c != VIGIL__COL_IGNORE && !bad) markers(st, f, fl, &unset, &empty);
+                if (memchr(f, '\\', fl)) fl = unescape(f, fl);
                 fpos[i] = f;
                 flen[i] = fl;
-                continue;
+                if (c == VIGIL__COL_IGNORE || bad) continue;
+                vigil_skip_reason why = set_value(rec, c, fast[i], f, fl, unset, empty);
+                if (why != VIGIL_SKIP_NONE) { bad = why; bad_col = i; }
             }
-            /* Markers are recognised on the raw text: Zeek writes a real
-             * "-" value escaped (\x2d), which must not read as unset. */
-            int unset = fl == st->unset_len && f[0] == st->unset[0] &&
-                        memcmp(f, st->unset, fl) == 0;
-            int empty = !unset && fl == st->empty_len && f[0] == st->empty[0] &&
-                        memcmp(f, st->empty, fl) == 0;
-            if (bs && memchr(f, '\\', fl)) {
-                fl = unescape(f, fl);
-            }
-            fpos[i] = f;
-            flen[i] = fl;
-            const vigil__fast_col fc = fast[i];
-            char *dst = (char *)rec + fc.offset;
-            /* The common shapes are stored here without a call; anything
-             * else (unset markers, odd text) falls through to the generic
-             * vigil__record_set, which also produces the skip reason. */
-            switch ((vigil__fast_kind)fc.kind) {
-            case VIGIL__FAST_TS:
-                if (vigil__decimal_fast(f, fl, &rec->ts)) {
-                    rec->u.conn.id.ts = rec->ts;
-                    continue;
-                }
-                break;
-            case VIGIL__FAST_ADDR:
-                if (vigil__addr_v4_fast(f, fl, (vigil_addr *)(void *)dst)) continue;
-                break;
-            case VIGIL__FAST_COUNT: {
-                uint64_t v;
-                if (fl <= 16 && vigil__parse_u64(f, fl, &v)) {
-                    memcpy(dst, &v, sizeof v);
-                    rec->u.conn.present |= 1u << fc.bit;
-                    continue;
-                }
-                break;
-            }
-            case VIGIL__FAST_PORT: {
-                uint64_t v;
-                if (fl <= 5 && vigil__parse_u64(f, fl, &v) && v <= 65535) {
-                    uint16_t p16 = (uint16_t)v;
-                    memcpy(dst, &p16, sizeof p16);
-                    continue;
-                }
-                break;
-            }
-            case VIGIL__FAST_INTERVAL: {
-                double d;
-                if (vigil__decimal_fast(f, fl, &d)) {
-                    memcpy(dst, &d, sizeof d);
-                    rec->u.conn.present |= 1u << fc.bit;
-                    continue;
-                }
-                break;
-            }
-            case VIGIL__FAST_STR: {
-                vigil_str sv = { f, fl };
-                if (unset) {
-                    sv.p = NULL;
-                    sv.len = 0;
-                } else if (empty) {
-                    sv.len = 0;
-                }
-                memcpy(dst, &sv, sizeof sv);
-                continue;
-            }
-            case VIGIL__FAST_GENERIC:
-                break;
-            }
-            vigil_skip_reason why = vigil__record_set(rec, c, f, fl, unset, empty);
-            if (why != VIGIL_SKIP_NONE) { bad = why; bad_col = i; }
         }
         if (bad) {
             char why[96];
-            snprintf(why, sizeof why, "field %s: \"%.*s\"", st->names[bad_col],
-                     (int)(st->flen[bad_col] > 40 ? 40 : st->flen[bad_col]), st->fpos[bad_col]);
+            size_t bl;
+            const char *bt = col_text(st, bad_col, &bl);
+            snprintf(why, sizeof why, "field %s: \"%.*s\"", st->names[bad_col], (int)(bl > 40 ? 40 : bl), bt);
             if (has_binary(line, strlen(line), n))
                 vigil__reader_skip(r, VIGIL_SKIP_BINARY, 0, "binary bytes in a text log");
             else
@@ -667,15 +720,8 @@ static const char *field(const vigil_reader *r, const char *name, size_t *len)
     if (!st || !st->have_fields) return NULL;
     size_t nl = strlen(name);
     for (size_t i = 0; i < st->ncols && i < st->names_n; i++) {
-        if (strlen(st->names[i]) == nl && memcmp(st->names[i], name, nl) == 0) {
-            if (st->fields_valid) {
-                *len = st->flen[i];
-                return st->fpos[i];
-            }
-            size_t start = i ? st->seps[i - 1] + 1 : 0;
-            *len = st->seps[i] - start;
-            return st->line + start;
-        }
+        if (strlen(st->names[i]) == nl && memcmp(st->names[i], name, nl) == 0)
+            return col_text(st, i, len);
     }
     return NULL;
 }

@@ -607,3 +607,35 @@ TEST(tsv_projection_bad_value_outside_costs_no_record)
         vigil_reader_free(r);
     }
 }
+
+/* A skipped line's detail names the bad column and quotes its text (as
+ * decoded when the line holds escapes), on the path that visits only the
+ * columns read and on the one that decodes every column. */
+TEST(tsv_bad_field_named_in_detail)
+{
+    const char *dns =
+        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n"
+        "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\n"
+        "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool\n"
+        "1.0\tD1\t10.0.0.1\t5353\t10.0.0.53\t53\tudp\t1\tsoon\texample.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t-\t-\tF\n"
+        "2.0\tD2\t10.0.0.1\t5353\t10.0.0.53\t53\tudp\t1\tso\\x6fn\texample.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t-\t-\tF\n"
+        "3.0\tD3\t10.0.0.1\t5353\t10.0.0.53\t53\tudp\t1\t0.5\tex\\x61mple.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t-\t-\tF\n";
+    test_diags dl = { 0 };
+    vigil_reader_opts o = test_diag_opts(&dl);
+    vigil_reader *r;
+    CHECK(vigil_reader_open_mem(&r, "dns.log", dns, strlen(dns), &o) == VIGIL_OK);
+    const vigil_record *rec = test_next_record(r);
+    if (rec) {
+        CHECK_VSTR(rec->u.dns.query, "example.com");
+        CHECK(rec->u.dns.rtt == 0.5);
+        size_t len;
+        const char *uid = vigil_reader_field(r, "uid", &len);
+        CHECK(uid && len == 2 && memcmp(uid, "D3", 2) == 0);
+    }
+    CHECK(vigil_reader_next(r, &rec) == VIGIL_OK && rec == NULL);
+    CHECK_EQ_U((unsigned long long)dl.n, 2);
+    CHECK(dl.reason[0] == VIGIL_SKIP_BAD_NUMBER && dl.reason[1] == VIGIL_SKIP_BAD_NUMBER);
+    CHECK_STR(dl.detail[0], "field rtt: \"soon\"");
+    CHECK_STR(dl.detail[1], "field rtt: \"soon\"");
+    vigil_reader_free(r);
+}
