@@ -175,16 +175,6 @@ void vigil__agg_defer_free(vigil__agg *a)
  * the pages fault in as they are written. */
 #define WINDOW ((size_t)32 << 10)
 
-static void populate(unsigned char *p, size_t n)
-{
-#ifdef MADV_POPULATE_WRITE
-    (void)madvise(p, n, MADV_POPULATE_WRITE);
-#else
-    (void)p;
-    (void)n;
-#endif
-}
-
 /* Room for one more record in bucket i. */
 static vigil_status bucket_room(const vigil_allocator *al, vigil__defer *d, size_t i)
 {
@@ -195,13 +185,13 @@ static vigil_status bucket_room(const vigil_allocator *al, vigil__defer *d, size
         /* The slot's next window. */
         size_t left = (size_t)((unsigned char *)k + k->size - b->end);
         size_t step = left < WINDOW ? left : WINDOW;
-        populate(b->end, step);
+        vigil__populate_pages(b->end, step);
         b->end += step;
         if ((size_t)(b->end - b->pos) >= REC_MAX) return VIGIL_OK;
     }
     if (!k && d->slots && !b->slot_taken) {
         nk = (vigil__dchunk *)(void *)(d->slots + i * d->slot_size);
-        populate((unsigned char *)nk, WINDOW);
+        vigil__populate_pages(nk, WINDOW);
         nk->next = NULL;
         nk->size = d->slot_size;
         nk->used = 0;

@@ -1243,8 +1243,6 @@ static int addr_find(const vigil__agg *a, const vigil_addr *addr, uint32_t *id)
     return addr_idx_find(a, addr, addr_tag(addr), id);
 }
 
-/* The name raw[0..len) of a record at ts for the pair of known address
- * ids (o, r), whose hint tag is `tag`. */
 /* 1 when the hint in slot s (NULL or empty: none) holds name[0..n) at
  * `rank`; its time is then brought up to ts. */
 static int hint_same(vigil__agg *a, const uint64_t *s, const char *name, size_t n, uint32_t rank, double ts)
@@ -1269,6 +1267,8 @@ static vigil_status name_put(vigil__agg *a, uint32_t o, uint32_t r, const uint64
     return rc;
 }
 
+/* The name raw[0..len) of a record at ts for the pair of known address
+ * ids (o, r), whose hint tag is `tag`. */
 static vigil_status name_known(vigil__agg *a, uint32_t o, uint32_t r, uint32_t tag, const char *raw,
                                size_t len, uint32_t rank, double ts)
 {

@@ -25,6 +25,9 @@ void vigil__free(const vigil_allocator *a, void *p);
  * known (kernels before 5.14) or refused. */
 #define VIGIL__POPULATE_MIN ((size_t)64 << 10)
 void vigil__populate(void *p, size_t n);
+/* The same whatever the size, for a caller that chose its ranges (the
+ * deferred buckets' 32 KB windows). */
+void vigil__populate_pages(void *p, size_t n);
 /* vigil__malloc for an array the caller writes whole right away. */
 void *vigil__malloc_full(const vigil_allocator *a, size_t n);
 /* For an array appended one element at a time (n used of cap, elements

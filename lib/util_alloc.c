@@ -40,8 +40,13 @@ void *vigil__malloc_full(const vigil_allocator *a, size_t n)
 
 void vigil__populate(void *p, size_t n)
 {
+    if (n >= VIGIL__POPULATE_MIN) vigil__populate_pages(p, n);
+}
+
+void vigil__populate_pages(void *p, size_t n)
+{
 #ifdef MADV_POPULATE_WRITE
-    if (!p || n < VIGIL__POPULATE_MIN) return;
+    if (!p || !n) return;
     /* The pages holding the first and the last byte are mapped, so the
      * range rounded out to 4 KB pages is; with bigger pages the call
      * fails on the alignment, which costs nothing. */
