@@ -208,8 +208,8 @@ static void isort_pts(vigil__conn_point *v, size_t n)
 }
 
 /* Stable bottom-up merge sort by ts.  Hand-written rather than qsort: the
- * points of a pair come in a few long sorted runs (one per file, as the
- * files are handed to threads in size order), and a merge that skips
+ * points of a pair come in a few long sorted runs (one per file, when the
+ * files were not merged in time order), and a merge that skips
  * already-ordered neighbours is close to linear on that. */
 static void sort_pts(vigil__conn_point *v, vigil__conn_point *tmp, size_t n)
 {
