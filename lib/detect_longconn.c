@@ -192,13 +192,114 @@ static void durations(const vigil__pair_view *p, double *total, double *longest,
     *open = fmin(o, t);
 }
 
+/* The score's head terms (1-4 below: durations, bytes, prevalence,
+ * newness), which need no points; with `f`, each term's reason too.
+ * *one_way: the bytes are a one-way bulk transfer (term 6 needs it). */
+static double head_terms(const vigil__pair_view *p, vigil_finding *f, int *one_way)
+{
+    double total, longest, open;
+    durations(p, &total, &longest, &open);
+    char b1[32], b2[32], b3[32];
+    double z = PRIOR;
+
+    /* 1. Duration: grows with the total, capped (a month-long VPN is not
+     * "more suspicious" than an evening-long shell), and only counts in
+     * full when single connections are long (many short reconnects are a
+     * poller, the beacon detector's business). */
+    double hours = total / HOUR;
+    double g = clampd(log(longest / MIN_LONGEST) / log(6.0), 0, 1);
+    double dterm = fmin(3.0, 1.5 * log2(1 + hours / 1.5)) * g;
+    z += dterm;
+    if (f && open > 0)
+        vigil_finding_reason(f, "connected %s in total over %llu connection%s, the longest %s (%s still open at the end)",
+                             fmt_dur(total, b1, sizeof b1), (unsigned long long)p->n,
+                             p->n == 1 ? "" : "s", fmt_dur(longest, b2, sizeof b2),
+                             fmt_dur(open, b3, sizeof b3));
+    else if (f)
+        vigil_finding_reason(f, "connected %s in total over %llu connection%s, the longest %s",
+                             fmt_dur(total, b1, sizeof b1), (unsigned long long)p->n,
+                             p->n == 1 ? "" : "s", fmt_dur(longest, b2, sizeof b2));
+
+    /* 2. What flows: an idle keep-alive, an interactive two-way session,
+     * or a one-way bulk transfer. */
+    double out_b = (double)p->bytes_out, in_b = (double)p->bytes_in;
+    double tot_b = out_b + in_b;
+    double rate = tot_b / total;
+    double minor = tot_b > 0 ? fmin(out_b, in_b) / tot_b : 0;
+    *one_way = minor < 0.01 && rate >= 50e3;
+    if (rate < 20) {
+        z -= 1.5;
+        if (f)
+            vigil_finding_reason(f, "idle: %.1f bytes/s on average, a keep-alive or push channel, not a session",
+                                 rate);
+    } else if (rate >= 100 && minor >= 0.02) {
+        z += 0.75;
+        if (f)
+            vigil_finding_reason(f, "two-way traffic (%s out, %s in, %s/s): interactive, like a remote shell",
+                                 fmt_bytes(out_b, b1, sizeof b1), fmt_bytes(in_b, b2, sizeof b2),
+                                 fmt_bytes(rate, b3, sizeof b3));
+    } else if (*one_way) {
+        z -= 1.0;
+        if (f)
+            vigil_finding_reason(f, "one-way bulk transfer (%s/s, %.1f%% back): a transfer, not a session",
+                                 fmt_bytes(rate, b1, sizeof b1), 100 * minor);
+    } else if (f) {
+        vigil_finding_reason(f, "%s out, %s in (%s/s)", fmt_bytes(out_b, b1, sizeof b1),
+                             fmt_bytes(in_b, b2, sizeof b2), fmt_bytes(rate, b3, sizeof b3));
+    }
+
+    /* 3. Prevalence: sessions many hosts keep open (VPN, chat, sync) are
+     * normal; one host alone is not. */
+    uint32_t hosts = p->internal_hosts, prev = p->prevalence;
+    if (hosts < FEW_HOSTS) {
+        if (f)
+            vigil_finding_reason(f, "only %u internal host%s in the input: prevalence is no evidence",
+                                 hosts, hosts == 1 ? "" : "s");
+    } else if (prev <= 1) {
+        z += 1.5;
+        if (f) vigil_finding_reason(f, "only this host talks to it (of %u internal hosts)", hosts);
+    } else if (prev == 2) {
+        z += 1.0;
+        if (f) vigil_finding_reason(f, "only 2 of %u internal hosts talk to it", hosts);
+    } else if ((double)prev >= 0.2 * hosts || prev >= 25) {
+        z -= 3.0;
+        if (f) vigil_finding_reason(f, "%u of %u internal hosts talk to it: a shared service", prev, hosts);
+    } else if (f) {
+        vigil_finding_reason(f, "%u of %u internal hosts talk to it", prev, hosts);
+    }
+
+    /* 4. Newness: first contact by any host well after the input starts. */
+    double span = p->input_last_ts - p->input_first_ts;
+    double age = p->dst_first_seen - p->input_first_ts;
+    if (!isfinite(span) || span < 1.5 * DAY) {
+        if (f) vigil_finding_reason(f, "input too short to tell whether the destination is new");
+    } else if (isfinite(age) && age >= fmax(DAY, 0.05 * span)) {
+        z += 1.0;
+        if (f)
+            vigil_finding_reason(f, "new: first contacted %.1f days into the %.1f-day input",
+                                 age / DAY, span / DAY);
+    } else if (f) {
+        vigil_finding_reason(f, "contacted since the start of the input");
+    }
+    return z;
+}
+
+/* A bound on the score from the head alone: the head terms, plus the
+ * remote-control term when the head allows it (term 5 only subtracts).
+ * Floating-point sums are monotonic, so the score never exceeds it. */
 int vigil__detect_longconn_applies(const vigil__pair_view *p, const vigil__detect_cfg *cfg)
 {
-    (void)cfg;
     if (p->is_group && p->dst_count <= 1) return 0; /* the plain pair again */
     double total, longest, open;
     durations(p, &total, &longest, &open);
-    return longest >= MIN_LONGEST && total >= MIN_TOTAL;
+    if (!(longest >= MIN_LONGEST && total >= MIN_TOTAL)) return 0;
+    double min_score = cfg ? cfg->min_score : 0.05;
+    int one_way;
+    double z = head_terms(p, NULL, &one_way);
+    /* Term 6 needs an upload (a point of UPLOAD_BYTES out) and a
+     * heartbeat run (HB_RUN points), and no one-way bulk transfer. */
+    if (!one_way && (double)p->bytes_out >= UPLOAD_BYTES && p->n >= HB_RUN) z += CONTROL_TERM;
+    return logistic(z) >= min_score;
 }
 
 vigil_status vigil__detect_longconn(const vigil__pair_view *p, const vigil__detect_cfg *cfg,
@@ -213,83 +314,13 @@ vigil_status vigil__detect_longconn(const vigil__pair_view *p, const vigil__dete
     vigil_finding f;
     vigil__finding_from_pair(&f, VIGIL_FIND_LONG_CONN, p);
     f.duration_s = total;
-    char b1[32], b2[32], b3[32];
-    double z = PRIOR;
-
-    /* 1. Duration: grows with the total, capped (a month-long VPN is not
-     * "more suspicious" than an evening-long shell), and only counts in
-     * full when single connections are long (many short reconnects are a
-     * poller, the beacon detector's business). */
-    double hours = total / HOUR;
-    double g = clampd(log(longest / MIN_LONGEST) / log(6.0), 0, 1);
-    double dterm = fmin(3.0, 1.5 * log2(1 + hours / 1.5)) * g;
-    z += dterm;
-    if (open > 0)
-        vigil_finding_reason(&f, "connected %s in total over %llu connection%s, the longest %s (%s still open at the end)",
-                             fmt_dur(total, b1, sizeof b1), (unsigned long long)p->n,
-                             p->n == 1 ? "" : "s", fmt_dur(longest, b2, sizeof b2),
-                             fmt_dur(open, b3, sizeof b3));
-    else
-        vigil_finding_reason(&f, "connected %s in total over %llu connection%s, the longest %s",
-                             fmt_dur(total, b1, sizeof b1), (unsigned long long)p->n,
-                             p->n == 1 ? "" : "s", fmt_dur(longest, b2, sizeof b2));
-
-    /* 2. What flows: an idle keep-alive, an interactive two-way session,
-     * or a one-way bulk transfer. */
+    char b1[32], b2[32];
+    int one_way;
+    double z = head_terms(p, &f, &one_way);
     double out_b = (double)p->bytes_out, in_b = (double)p->bytes_in;
     double tot_b = out_b + in_b;
-    double rate = tot_b / total;
     double minor = tot_b > 0 ? fmin(out_b, in_b) / tot_b : 0;
-    int one_way = minor < 0.01 && rate >= 50e3;
-    if (rate < 20) {
-        z -= 1.5;
-        vigil_finding_reason(&f, "idle: %.1f bytes/s on average, a keep-alive or push channel, not a session",
-                             rate);
-    } else if (rate >= 100 && minor >= 0.02) {
-        z += 0.75;
-        vigil_finding_reason(&f, "two-way traffic (%s out, %s in, %s/s): interactive, like a remote shell",
-                             fmt_bytes(out_b, b1, sizeof b1), fmt_bytes(in_b, b2, sizeof b2),
-                             fmt_bytes(rate, b3, sizeof b3));
-    } else if (one_way) {
-        z -= 1.0;
-        vigil_finding_reason(&f, "one-way bulk transfer (%s/s, %.1f%% back): a transfer, not a session",
-                             fmt_bytes(rate, b1, sizeof b1), 100 * minor);
-    } else {
-        vigil_finding_reason(&f, "%s out, %s in (%s/s)", fmt_bytes(out_b, b1, sizeof b1),
-                             fmt_bytes(in_b, b2, sizeof b2), fmt_bytes(rate, b3, sizeof b3));
-    }
-
-    /* 3. Prevalence: sessions many hosts keep open (VPN, chat, sync) are
-     * normal; one host alone is not. */
-    uint32_t hosts = p->internal_hosts, prev = p->prevalence;
-    if (hosts < FEW_HOSTS) {
-        vigil_finding_reason(&f, "only %u internal host%s in the input: prevalence is no evidence",
-                             hosts, hosts == 1 ? "" : "s");
-    } else if (prev <= 1) {
-        z += 1.5;
-        vigil_finding_reason(&f, "only this host talks to it (of %u internal hosts)", hosts);
-    } else if (prev == 2) {
-        z += 1.0;
-        vigil_finding_reason(&f, "only 2 of %u internal hosts talk to it", hosts);
-    } else if ((double)prev >= 0.2 * hosts || prev >= 25) {
-        z -= 3.0;
-        vigil_finding_reason(&f, "%u of %u internal hosts talk to it: a shared service", prev, hosts);
-    } else {
-        vigil_finding_reason(&f, "%u of %u internal hosts talk to it", prev, hosts);
-    }
-
-    /* 4. Newness: first contact by any host well after the input starts. */
     double span = p->input_last_ts - p->input_first_ts;
-    double age = p->dst_first_seen - p->input_first_ts;
-    if (!isfinite(span) || span < 1.5 * DAY) {
-        vigil_finding_reason(&f, "input too short to tell whether the destination is new");
-    } else if (isfinite(age) && age >= fmax(DAY, 0.05 * span)) {
-        z += 1.0;
-        vigil_finding_reason(&f, "new: first contacted %.1f days into the %.1f-day input",
-                             age / DAY, span / DAY);
-    } else {
-        vigil_finding_reason(&f, "contacted since the start of the input");
-    }
 
     /* 5. A schedule: large one-way transfers starting at the same time
      * every day are a backup job, not an intruder's session. */
