@@ -347,4 +347,11 @@ vigil_status vigil__agg_describe_dsts(const vigil__agg *a, vigil_findings *fs);
 vigil_status vigil__findings_dedup(const vigil_findings *fs, unsigned char *drop,
                                    const vigil_allocator *al);
 
+/* The order hunt reads files in (lib/hunt.c): order[0..n) gets the indices
+ * of sizes[0..n) (bytes), the files above 1/16 of one of nthreads threads'
+ * share of all the bytes first, largest first (ties by index), then the
+ * rest in index order. */
+vigil_status vigil__hunt_order(const uint64_t *sizes, size_t n, size_t nthreads, size_t *order,
+                               const vigil_allocator *al);
+
 #endif

@@ -4,7 +4,7 @@
  * Input: log files (any format the readers take).  Output: vigil_findings
  * and a summary.  Reading: each thread owns its readers and a partial
  * aggregator, files are handed out in the order given (big ones first:
- * read_order), after each file the
+ * vigil__hunt_order), after each file the
  * partial is merged into one shared aggregate (under a lock), then every
  * thread sorts its share of the pairs' points and the aggregate is
  * finished.  Detection: the views are handed out in chunks to the same
@@ -43,7 +43,7 @@ static double now_s(void)
  * and what the locks guard. */
 typedef struct hunt_shared {
     const char *const *files;     /* the caller's paths (borrowed) */
-    size_t *order;                /* file indices, read_order's (owned) */
+    size_t *order;                /* file indices, vigil__hunt_order's (owned) */
     uint64_t *sizes;              /* on-disk size per file index (owned) */
     size_t nfiles;                /* entries of files, order, sizes */
     atomic_size_t next;           /* next position in order */
@@ -299,10 +299,10 @@ static void *sort_main(void *arg)
     return NULL;
 }
 
+/* One file for vigil__hunt_order's sort. */
 typedef struct sized_file {
     size_t index;   /* position in the caller's array */
-    uint64_t size;  /* st_size, 0 when stat failed */
-    uint64_t key;   /* read_order's: the size of a big file, else 0 */
+    uint64_t key;   /* the size of a big file, else 0 */
 } sized_file;
 
 /* Big files, largest first, then the rest in the order given (index). */
@@ -313,22 +313,33 @@ static int cmp_read_order(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* The order files are handed out in: sized[0..n) (size 0: stat failed)
- * are reordered.  Files above 1/BIG_SHARE of a thread's share of the bytes
- * go first, largest first, so that no big file is left for the end while
- * the other threads wait; the rest keep the order given.  The paths come
- * sorted by name, which for Zeek's archive (a directory a day, the hour in
- * every name) is time order: each pair's points then reach the buckets
- * nearly in order, so the settle's sort mostly finds them sorted and the
- * times' deltas are short.  Handed out largest first, every hourly file of
- * the simulated month came in a random hour, and sorting the points took
- * ~0.3 CPU-s more (perf); the result is the same in any order. */
+/* Files above 1/BIG_SHARE of a thread's share of the bytes go first,
+ * largest first, so that no big file is left for the end while the other
+ * threads wait; the rest keep the order given.  The paths come sorted by
+ * name, which for Zeek's archive (a directory a day, the hour in every
+ * name) is time order: each pair's points then reach the buckets nearly in
+ * order, so the settle's sort mostly finds them sorted and the times'
+ * deltas are short.  Handed out largest first, every hourly file of the
+ * simulated month came in a random hour, and sorting the points took ~0.3
+ * CPU-s more (perf); the result is the same in any order. */
 #define BIG_SHARE 16
-static void read_order(sized_file *sized, size_t n, uint64_t total, size_t nthreads)
+vigil_status vigil__hunt_order(const uint64_t *sizes, size_t n, size_t nthreads, size_t *order,
+                               const vigil_allocator *al)
 {
-    uint64_t big = total / nthreads / BIG_SHARE;
-    for (size_t i = 0; i < n; i++) sized[i].key = sized[i].size > big ? sized[i].size : 0;
-    if (n > 1) qsort(sized, n, sizeof *sized, cmp_read_order);
+    if (!n) return VIGIL_OK;
+    sized_file *v = vigil__malloc(al, n * sizeof *v);
+    if (!v) return VIGIL_ENOMEM;
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) total += sizes[i];
+    uint64_t big = total / (nthreads ? nthreads : 1) / BIG_SHARE;
+    for (size_t i = 0; i < n; i++) {
+        v[i].index = i;
+        v[i].key = sizes[i] > big ? sizes[i] : 0;
+    }
+    qsort(v, n, sizeof *v, cmp_read_order);
+    for (size_t i = 0; i < n; i++) order[i] = v[i].index;
+    vigil__free(al, v);
+    return VIGIL_OK;
 }
 
 /* ---- detection ---------------------------------------------------------------- */
@@ -556,21 +567,17 @@ static vigil_status read_all(const char *const *files, size_t n, const vigil_hun
     }
     vigil_status rc = VIGIL_ENOMEM;
     hunt_worker *w = vigil__calloc(al, nthreads, sizeof *w);
-    sized_file *sized = n ? vigil__calloc(al, n, sizeof *sized) : NULL;
     if (n) {
         sh.order = vigil__calloc(al, n, sizeof *sh.order);
         sh.sizes = vigil__calloc(al, n, sizeof *sh.sizes);
     }
-    if (!w || (n && (!sized || !sh.order || !sh.sizes))) goto out;
+    if (!w || (n && (!sh.order || !sh.sizes))) goto out;
     for (size_t i = 0; i < n; i++) {
         struct stat st;
-        sized[i].index = i;
-        sized[i].size = files[i] && stat(files[i], &st) == 0 ? (uint64_t)st.st_size : 0;
-        sh.sizes[i] = sized[i].size;
-        sh.bytes_total += sized[i].size;
+        sh.sizes[i] = files[i] && stat(files[i], &st) == 0 ? (uint64_t)st.st_size : 0;
+        sh.bytes_total += sh.sizes[i];
     }
-    read_order(sized, n, sh.bytes_total, nthreads);
-    for (size_t i = 0; i < n; i++) sh.order[i] = sized[i].index;
+    if (vigil__hunt_order(sh.sizes, n, nthreads, sh.order, al) != VIGIL_OK) goto out;
     sh.by_day = state != NULL;
     sh.nets = nets;
     rc = VIGIL_OK;
@@ -683,7 +690,6 @@ out:
     vigil__free(al, w);
     vigil__agg_free(sh.agg);
     if (sh.agg_lock_ok) pthread_mutex_destroy(&sh.agg_lock);
-    vigil__free(al, sized);
     vigil__free(al, sh.order);
     vigil__free(al, sh.sizes);
     pthread_mutex_destroy(&sh.diag_lock);

@@ -305,3 +305,32 @@ TEST(hunt_tsv_projection_equals_json_whole)
     vigil_findings_free(&f[0]);
     vigil_findings_free(&f[1]);
 }
+
+/* The order files are read in: the big ones (above 1/16 of a thread's
+ * share of the bytes) first, largest first, ties in the order given; the
+ * rest in the order given (the path walk's name order: time order for
+ * Zeek's archive). */
+TEST(hunt_read_order_big_first_then_given)
+{
+    const vigil_allocator *al = vigil_allocator_default();
+    /* 1,000 bytes in all, 2 threads: big means above 1000 / 2 / 16 = 31. */
+    const uint64_t sizes[] = { 10, 300, 20, 31, 32, 0, 300, 5, 302 };
+    size_t n = sizeof sizes / sizeof *sizes, order[9];
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) total += sizes[i];
+    CHECK_EQ_U(total, 1000);
+    CHECK(vigil__hunt_order(sizes, n, 2, order, al) == VIGIL_OK);
+    const size_t want[] = { 8, 1, 6, 4, 0, 2, 3, 5, 7 };
+    for (size_t i = 0; i < n; i++) CHECK_EQ_U(order[i], want[i]);
+    /* A month of hourly files of about one size (none above 1/32 of
+     * the bytes): exactly as given. */
+    uint64_t hourly[720];
+    size_t m = sizeof hourly / sizeof *hourly, ho[720];
+    for (size_t i = 0; i < m; i++) hourly[i] = 4000000 + (i * 7919) % 1000000;
+    CHECK(vigil__hunt_order(hourly, m, 2, ho, al) == VIGIL_OK);
+    for (size_t i = 0; i < m; i++) CHECK_EQ_U(ho[i], i);
+    /* One thread: the same rule; nothing to order is fine. */
+    CHECK(vigil__hunt_order(sizes, n, 1, order, al) == VIGIL_OK);
+    CHECK_EQ_U(order[0], 8);
+    CHECK(vigil__hunt_order(NULL, 0, 2, NULL, al) == VIGIL_OK);
+}
