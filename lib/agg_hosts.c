@@ -264,8 +264,16 @@ vigil_status vigil__agg_finish_hosts_range(vigil__agg *a, size_t k0, size_t k1, 
             uint32_t dst = a->pairs[a->order[k]].dst, run_name = VIGIL__NO_ID;
             while (k < k1 && a->pairs[a->order[k]].src == src && a->pairs[a->order[k]].dst == dst) {
                 /* Pairs in this order are scattered in memory, their
-                 * points more so: both prefetched ahead. */
-                if (k + 2 * HOSTS_AHEAD < k1) __builtin_prefetch(&a->pairs[a->order[k + 2 * HOSTS_AHEAD]]);
+                 * points more so: both prefetched ahead -- the pair's
+                 * 80 bytes (two lines when they straddle one) and its
+                 * name, each a miss in arrays of ~160 and ~8 MB that the
+                 * pass stalled on (perf annotate). */
+                if (k + 2 * HOSTS_AHEAD < k1) {
+                    uint32_t o2 = a->order[k + 2 * HOSTS_AHEAD];
+                    __builtin_prefetch(&a->pairs[o2]);
+                    __builtin_prefetch((const char *)&a->pairs[o2] + sizeof *a->pairs - 1);
+                    __builtin_prefetch(&a->pair_name[o2]);
+                }
                 if (k + HOSTS_AHEAD < k1) {
                     const vigil__ag_pair *q = &a->pairs[a->order[k + HOSTS_AHEAD]];
                     if (q->enc) __builtin_prefetch(q->enc);
