@@ -264,10 +264,10 @@ vigil_status vigil__agg_finish_hosts_range(vigil__agg *a, size_t k0, size_t k1, 
             uint32_t dst = a->pairs[a->order[k]].dst, run_name = VIGIL__NO_ID;
             while (k < k1 && a->pairs[a->order[k]].src == src && a->pairs[a->order[k]].dst == dst) {
                 /* Pairs in this order are scattered in memory, their
-                 * points more so: both prefetched ahead -- the pair's
-                 * 80 bytes (two lines when they straddle one) and its
-                 * name, each a miss in arrays of ~160 and ~8 MB that the
-                 * pass stalled on (perf annotate). */
+                 * points more so: both prefetched ahead -- the pair's 80
+                 * bytes (both lines, when it straddles two) and its name,
+                 * each a miss in arrays of ~160 and ~8 MB that the pass
+                 * stalled on (perf annotate). */
                 if (k + 2 * HOSTS_AHEAD < k1) {
                     uint32_t o2 = a->order[k + 2 * HOSTS_AHEAD];
                     __builtin_prefetch(&a->pairs[o2]);

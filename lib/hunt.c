@@ -4,12 +4,11 @@
  * Input: log files (any format the readers take).  Output: vigil_findings
  * and a summary.  Reading: each thread owns its readers and a partial
  * aggregator, files are handed out in the order given (big ones first:
- * vigil__hunt_order), after each file the
- * partial is merged into one shared aggregate (under a lock), then every
- * thread sorts its share of the pairs' points and the aggregate is
- * finished.  Detection: the views are handed out in chunks to the same
- * number of threads (detectors are pure functions).  Documented in
- * docs/hunt.md. */
+ * vigil__hunt_order), after each file the partial is merged into one
+ * shared aggregate (under a lock), then every thread sorts its share of
+ * the pairs' points and the aggregate is finished.  Detection: the views
+ * are handed out in chunks to the same number of threads (detectors are
+ * pure functions).  Documented in docs/hunt.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
