@@ -177,7 +177,7 @@ static uint64_t fuzz_read_fields(const char *name, const uint8_t *data, size_t l
 }
 
 static inline void fuzz_read_all(const char *name, const uint8_t *data, size_t len,
-                          size_t max_line)
+                                 size_t max_line)
 {
     (void)fuzz_read_fields(name, data, len, max_line, NULL);
 }
