@@ -6,6 +6,9 @@
  * docs/readers.md lists them. */
 #include <stddef.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "internal.h"
 
 typedef struct col_name {
@@ -150,7 +153,25 @@ int vigil__col_type_ok(vigil__col c, const char *t, size_t n)
 
 void vigil__record_reset(vigil_record *rec, vigil_log_type t)
 {
+#if defined(__SSE2__)
+    /* Once per dns, ssl and http line.  Written out as 16-byte stores:
+     * for a memset (or a loop) of this constant size gcc emits `rep
+     * stosq`, whose start-up cost made this function 1.3-1.9% of hunt's
+     * and stats' samples (perf annotate: all of it on the instruction
+     * after the rep). */
+    _Static_assert(sizeof rec->u >= 16 && sizeof rec->u <= 256, "record_reset: 16-byte stores");
+    unsigned char *u = (unsigned char *)&rec->u;
+    const __m128i z = _mm_setzero_si128();
+#define Z16(k) \
+    if (16 * (k) + 16 <= sizeof rec->u) _mm_storeu_si128((__m128i *)(void *)(u + 16 * (k)), z)
+    Z16(0); Z16(1); Z16(2); Z16(3); Z16(4); Z16(5); Z16(6); Z16(7);
+    Z16(8); Z16(9); Z16(10); Z16(11); Z16(12); Z16(13); Z16(14); Z16(15);
+#undef Z16
+    /* The tail: one more store, overlapping the last whole one. */
+    if (sizeof rec->u % 16) _mm_storeu_si128((__m128i *)(void *)(u + sizeof rec->u - 16), z);
+#else
     memset(&rec->u, 0, sizeof rec->u);
+#endif
     rec->ts = 0;
     switch (t) {
     case VIGIL_LOG_CONN:
