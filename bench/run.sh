@@ -195,11 +195,15 @@ fi
 #   vigil stats       reading + counting (the readers' cost)
 #   vigil hunt        reading + aggregating + detecting, findings to /dev/null
 # and the peak RSS of stats and hunt (/usr/bin/time -f %M), per conn record.
+# The ratio printed is of the two best times; each round's own ratio (its
+# stats run and the hunt run right after it) is printed too, with their
+# median: on a VM whose speed drifts from minute to minute, the spread of
+# those says how far one best-of-N ratio can be trusted.
 # Set BENCH_HUNT=0 to skip this section.
 if [ "${BENCH_HUNT:-1}" != 0 ]; then
     HH=${BENCH_HUNT_HOSTS:-1000}
     HD=${BENCH_HUNT_DAYS:-30}
-    HR=${BENCH_HUNT_RUNS:-3}
+    HR=${BENCH_HUNT_RUNS:-5}
     HW=$D/hunt-month
     make --no-print-directory -j2 BUILD="$B" "$B/vigil" >/dev/null || {
         echo "bench: cannot build $B/vigil" >&2; exit 1; }
@@ -225,7 +229,8 @@ if [ "${BENCH_HUNT:-1}" != 0 ]; then
         t1=$(now)
         best=$(awk -v a="$t0" -v b="$t1" -v best="$best" \
             'BEGIN { d = b - a; if (best == "" || d < best) best = d; printf "%.3f", best }')
-        eval "${key}_s=\$best ${key}_ok=\$ok"
+        last=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+        eval "${key}_s=\$best ${key}_ok=\$ok ${key}_last=\$last"
         [ "$ok" = 1 ] || echo "bench: $key failed: $(head -n 3 "$WORK/$key.err")" >&2
     }
     echo "bench: measuring hunt (best of $HR alternating runs, warm page cache) ..."
@@ -235,6 +240,7 @@ if [ "${BENCH_HUNT:-1}" != 0 ]; then
         [ "$run" -gt 2 ] || hrun hzcat sh -c 'zcat "$@" | wc -l' sh $HFILES
         hrun hstats "$B/vigil" stats -q --format json "$HW/zeek"
         hrun hhunt "$B/vigil" hunt -q -v --format jsonl --output /dev/null "$HW/zeek"
+        hround="${hround:-} $(awk -v h="$hhunt_last" -v s="$hstats_last" 'BEGIN { printf "%.2f", h / s }')"
     done
     /usr/bin/time -f %M -o "$WORK/hstats.rss" "$B/vigil" stats -q "$HW/zeek" >/dev/null 2>&1
     /usr/bin/time -f %M -o "$WORK/hhunt.rss" "$B/vigil" hunt -q --format jsonl --output /dev/null "$HW/zeek" >/dev/null 2>&1
@@ -262,6 +268,10 @@ if [ "${BENCH_HUNT:-1}" != 0 ]; then
         if (ok != "111") { print "  n/a (a run failed)"; exit }
         r = h / s; printf "%-38s %7.2fx   goal <= 1.50 %s\n", "hunt time / stats time", r, (r <= 1.5 ? "met" : "NOT met")
         r = z / h; printf "%-38s %7.2fx   goal > 1 %s\n", "zcat|wc time / hunt time (speed)", r, (r > 1 ? "met" : "NOT met") }'
+    echo "$hround" | awk '{
+        n = split($0, v, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+        m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+        printf "  each round, hunt / stats:%s (median %.2fx, %.2f-%.2fx)\n", $0, m, v[1], v[n] }'
     awk -v kb="$(cat "$WORK/hhunt.rss" 2>/dev/null)" -v skb="$(cat "$WORK/hstats.rss" 2>/dev/null)" -v c="$hconn" 'BEGIN {
         if (kb == "" || c <= 0) { print "peak RSS: n/a"; exit }
         b = kb * 1024 / c
