@@ -246,6 +246,20 @@ extern size_t vigil__defer_two_pass;
 extern unsigned vigil__pair_order_key_bits;
 /* Accounts one record (conn, dns, ssl, http; others are ignored). */
 vigil_status vigil__agg_add(vigil__agg *a, const vigil_record *rec);
+/* A reader's conn_early (vigil_reader_opts), its user the vigil__agg: a
+ * conn record with only ts, its addresses and local_orig/local_resp read.
+ * Returns 0 when the aggregate has accounted it whole (a connection that
+ * is not internal -> external: counted, nothing kept; one more in
+ * vigil__agg_conn_early_taken), so the rest need not be read; else 1, and
+ * the record must then reach vigil__agg_add (it is counted there: its
+ * sides are remembered for that call).  Call vigil__agg_conn_early_clear
+ * before each file, as the record a remembered line belonged to may have
+ * been skipped. */
+int vigil__agg_conn_early(void *agg, const vigil_record *rec);
+void vigil__agg_conn_early_clear(vigil__agg *a);
+/* Records vigil__agg_conn_early accounted since the last call (and
+ * resets the count). */
+uint64_t vigil__agg_conn_early_taken(vigil__agg *a);
 /* The Zeek fields vigil__agg_add reads beyond ts and the two addresses,
  * NULL-terminated: hunt's readers convert and check only these
  * (vigil_reader_opts.fields).  A field newly read by the add path must be

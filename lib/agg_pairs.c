@@ -514,6 +514,7 @@ static void agg_reset(vigil__agg *a)
     a->npairs = a->nhints = a->nbig = a->ndq = a->nddq = 0;
     a->ndns = a->nqnames = a->nnx = a->nanswers = 0;
     a->npend = a->ndpend = 0;
+    a->early_set = 0; /* its ids may go with the addresses below */
     vigil__hidx *idx[] = { &a->pair_idx, &a->hint_idx, &a->names.idx, &a->dns_idx,
                            &a->qname_idx, &a->nx_idx, &a->answer_idx };
     for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) hidx_empty_fit(al, idx[i]);
@@ -1115,30 +1116,83 @@ const char *const vigil__agg_fields[] = {
     NULL,
 };
 
+/* A connection's sides: its address ids in *o and *r, and in *kept
+ * whether it is internal -> external (a pair point) -- 0 with *tally
+ * pointing at the counter of what it is instead (noise, inbound, ...).
+ * Reads ts, the addresses, local_orig and local_resp only (what a
+ * reader's conn_early call has).  Counts nothing. */
+VIGIL__HOT vigil_status conn_sides(vigil__agg *a, const vigil_record *rec, uint32_t *o, uint32_t *r, int *kept,
+                                   uint64_t **tally)
+{
+    const vigil_conn *c = &rec->u.conn;
+    uint8_t of, rf; /* their verdicts: INTERNAL, NOISE */
+    *kept = 0;
+    vigil_status rc = addr_id_verdicts(a, &c->id.orig_h, o, &of);
+    if (rc == VIGIL_OK) rc = addr_id_verdicts(a, &c->id.resp_h, r, &rf);
+    if (rc != VIGIL_OK) return rc;
+    int oi = (of & VIGIL__ADDR_INTERNAL) || c->local_orig == VIGIL_TRUE;
+    int ri = (rf & VIGIL__ADDR_INTERNAL) || c->local_resp == VIGIL_TRUE;
+    if ((of | rf) & VIGIL__ADDR_NOISE) *tally = &a->noise;
+    else if (!oi) *tally = ri ? &a->inbound : &a->external_only;
+    else if (ri) *tally = &a->internal_only;
+    else *kept = 1;
+    return VIGIL_OK;
+}
+
+int vigil__agg_conn_early(void *agg, const vigil_record *rec)
+{
+    vigil__agg *a = agg;
+    uint32_t o, r;
+    int kept;
+    uint64_t *tally;
+    a->early_set = 0;
+    if (rec->type != VIGIL_LOG_CONN || a->finished) return 1;
+    /* An error is add_conn's to report: the record goes on whole. */
+    if (conn_sides(a, rec, &o, &r, &kept, &tally) != VIGIL_OK) return 1;
+    if (!kept) { /* accounted whole: the record ends here */
+        a->conns++;
+        vigil__agg_note_ts(a, rec->ts);
+        (*tally)++;
+        a->early_taken++;
+        return 0;
+    }
+    /* Kept: counted when it is added (the reader may yet skip it). */
+    a->early_set = 1;
+    a->early_line = rec->line;
+    a->early_o = o;
+    a->early_r = r;
+    return 1;
+}
+
+void vigil__agg_conn_early_clear(vigil__agg *a) { a->early_set = 0; }
+
+uint64_t vigil__agg_conn_early_taken(vigil__agg *a)
+{
+    uint64_t n = a->early_taken;
+    a->early_taken = 0;
+    return n;
+}
+
 /* Reads: see vigil__agg_fields. */
 static vigil_status add_conn(vigil__agg *a, const vigil_record *rec)
 {
     const vigil_conn *c = &rec->u.conn;
     uint32_t o, r;
-    uint8_t of, rf; /* their verdicts: INTERNAL, NOISE */
-    vigil_status rc = addr_id_verdicts(a, &c->id.orig_h, &o, &of);
-    if (rc == VIGIL_OK) rc = addr_id_verdicts(a, &c->id.resp_h, &r, &rf);
-    if (rc != VIGIL_OK) return rc;
+    int kept = 1;
+    uint64_t *tally = NULL;
+    if (a->early_set && a->early_line == rec->line) {
+        /* Its sides were found by conn_early. */
+        o = a->early_o;
+        r = a->early_r;
+    } else {
+        vigil_status rc = conn_sides(a, rec, &o, &r, &kept, &tally);
+        if (rc != VIGIL_OK) return rc;
+    }
+    a->early_set = 0;
     a->conns++;
     vigil__agg_note_ts(a, rec->ts);
-    if ((of | rf) & VIGIL__ADDR_NOISE) {
-        a->noise++;
-        return VIGIL_OK;
-    }
-    int oi = (of & VIGIL__ADDR_INTERNAL) || c->local_orig == VIGIL_TRUE;
-    int ri = (rf & VIGIL__ADDR_INTERNAL) || c->local_resp == VIGIL_TRUE;
-    if (!oi) {
-        if (ri) a->inbound++;
-        else a->external_only++;
-        return VIGIL_OK;
-    }
-    if (ri) {
-        a->internal_only++;
+    if (!kept) {
+        (*tally)++;
         return VIGIL_OK;
     }
     /* Kept: queue it (the record is borrowed: copy the few fields). */

@@ -170,14 +170,41 @@ static vigil_status agg_for_day(hunt_worker *w, double ts, vigil__agg **out)
     return VIGIL_OK;
 }
 
+/* With --since/--until, a conn record outside them goes on to the loop
+ * below, which counts it; the others go to the aggregate's own
+ * conn_early (vigil__agg_conn_early, directly when there is no window). */
+typedef struct early_ctx {
+    vigil__agg *agg;              /* the thread's partial */
+    const vigil_hunt_opts *o;     /* since/until */
+} early_ctx;
+
+static int hunt_conn_early(void *user, const vigil_record *rec)
+{
+    early_ctx *x = user;
+    if ((x->o->has_since && rec->ts < x->o->since) || (x->o->has_until && rec->ts >= x->o->until)) return 1;
+    return vigil__agg_conn_early(x->agg, rec);
+}
+
 static void hunt_file(hunt_worker *w, size_t fi)
 {
     hunt_shared *sh = w->sh;
     const char *path = sh->files[fi];
     const vigil_hunt_opts *o = sh->opts;
-    /* Only the fields the aggregate reads are converted (and checked). */
+    /* Only the fields the aggregate reads are converted (and checked);
+     * not even those of a connection the aggregate is done with after its
+     * addresses -- every connection that is not internal -> external
+     * (15.1M of the simulated month's 33.3M).  One aggregate for all days
+     * only: a state run picks the day's aggregate per record. */
+    early_ctx ec = { w->agg, o };
     vigil_reader_opts ro = { .alloc = sh->alloc, .diag = worker_diag, .diag_user = w,
                              .fields = vigil__agg_fields };
+    if (!sh->by_day) {
+        int window = o->has_since || o->has_until;
+        ro.conn_early = window ? hunt_conn_early : vigil__agg_conn_early;
+        ro.conn_early_user = window ? (void *)&ec : (void *)w->agg;
+        vigil__agg_conn_early_clear(w->agg);
+        (void)vigil__agg_conn_early_taken(w->agg);
+    }
     vigil_reader *r = NULL;
     errno = 0;
     vigil_status rc = vigil_reader_open(&r, path, &ro);
@@ -224,10 +251,11 @@ static void hunt_file(hunt_worker *w, size_t fi)
         rc = vigil__agg_add(agg, rec);
         if (rc != VIGIL_OK) break;
     }
-    w->records += records;
-    w->conn_records += conns;
+    uint64_t taken = sh->by_day ? 0 : vigil__agg_conn_early_taken(w->agg);
+    w->records += records + taken;
+    w->conn_records += conns + taken;
     w->out_of_range += out_of_range;
-    atomic_fetch_add(&sh->records, local);
+    atomic_fetch_add(&sh->records, local + taken);
     e = errno;
     vigil_reader_free(r);
     if (rc == VIGIL_ENOMEM) {

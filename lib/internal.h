@@ -288,6 +288,8 @@ struct vigil_reader {
     double pcap_idle_timeout;     /* from the options */
     const char *const *fields;    /* from the options: the caller's
                                      projection, or NULL (borrowed) */
+    int (*conn_early)(void *, const vigil_record *); /* from the options */
+    void *conn_early_user;
 };
 
 /* Bytes allocated past r->cap in the line buffer, so a parser may load a

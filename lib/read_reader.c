@@ -400,6 +400,8 @@ static vigil_status open_common(vigil_reader **out, const char *name, int fd,
         r->max_line = opts->max_line;
         r->pcap_idle_timeout = opts->pcap_idle_timeout;
         r->fields = opts->fields;
+        r->conn_early = opts->conn_early;
+        r->conn_early_user = opts->conn_early_user;
     }
     if (!r->max_line) r->max_line = DEFAULT_MAX_LINE;
     r->file = vigil__strdup(&a, name);

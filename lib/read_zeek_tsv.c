@@ -404,8 +404,9 @@ static size_t find_seps(const char *p, size_t n, char sep, size_t *seps, size_t 
  * outside the caller's projection (st->canon_want) are left unset, not
  * looked at.  Returns 0 when any field read has an unusual shape; the
  * caller then parses the line with the generic loop, which also finds the
- * skip reason. */
-static int parse_conn_canon(const tsv_state *st, vigil_record *rec, const char *line)
+ * skip reason.  Returns 2 when the caller's conn_early took the record
+ * after its keys (ts, addresses, local_orig/local_resp: read first). */
+static int parse_conn_canon(const vigil_reader *r, const tsv_state *st, vigil_record *rec, const char *line)
 {
     const size_t *s = st->seps;
 #define F(i) (line + ((i) ? s[(i) - 1] + 1 : 0))
@@ -427,6 +428,23 @@ static int parse_conn_canon(const tsv_state *st, vigil_record *rec, const char *
         c->id.orig_p = (uint16_t)v;
     }
     if (!vigil__addr_v4_fast(F(4), L(4), &c->id.resp_h)) return 0;
+    for (int i = 12; i <= 13; i++) {
+        int8_t b = VIGIL_UNSET;
+        if (!W(i)) {
+            if (i == 12) c->local_orig = b; else c->local_resp = b;
+            continue;
+        }
+        if (L(i) != 1) return 0;
+        char ch = F(i)[0];
+        if (ch == 'T') b = VIGIL_TRUE;
+        else if (ch == 'F') b = VIGIL_FALSE;
+        else if (ch == '-') b = VIGIL_UNSET;
+        else return 0;
+        if (i == 12) c->local_orig = b; else c->local_resp = b;
+    }
+    /* The caller may be done with the record now (conn_early): then the
+     * other columns are left alone. */
+    if (r->conn_early && r->conn_early(r->conn_early_user, rec) == 0) return 2;
     c->id.resp_p = 0;
     if (W(5)) {
         if (L(5) > 5 || !vigil__parse_u64(F(5), L(5), &v) || v > 65535) return 0;
@@ -475,20 +493,6 @@ static int parse_conn_canon(const tsv_state *st, vigil_record *rec, const char *
     else if (n == 2 && p[0] == 'S' && p[1] == '1') c->conn_state = VIGIL_CS_S1;
     else if (n == 3 && p[0] == 'O' && p[1] == 'T' && p[2] == 'H') c->conn_state = VIGIL_CS_OTH;
     else return 0; /* rarer states: the generic path */
-    for (int i = 12; i <= 13; i++) {
-        int8_t b = VIGIL_UNSET;
-        if (!W(i)) {
-            if (i == 12) c->local_orig = b; else c->local_resp = b;
-            continue;
-        }
-        if (L(i) != 1) return 0;
-        char ch = F(i)[0];
-        if (ch == 'T') b = VIGIL_TRUE;
-        else if (ch == 'F') b = VIGIL_FALSE;
-        else if (ch == '-') b = VIGIL_UNSET;
-        else return 0;
-        if (i == 12) c->local_orig = b; else c->local_resp = b;
-    }
     c->history.p = UNSET(15) || !W(15) ? NULL : F(15);
     c->history.len = UNSET(15) || !W(15) || (L(15) == 7 && F(15)[0] == '(' &&
                                              memcmp(F(15), "(empty)", 7) == 0) ? 0 : L(15);
@@ -644,7 +648,13 @@ static vigil_status next(vigil_reader *r, const vigil_record **out)
         rec->type = st->type;
         rec->line = r->lineno;
         st->line = line;
-        if (st->canon_conn && !bs && parse_conn_canon(st, rec, line)) {
+        int canon = st->canon_conn && !bs ? parse_conn_canon(r, st, rec, line) : 0;
+        if (canon == 2) { /* the caller is done with it */
+            st->fields_valid = 0;
+            r->counts.records++;
+            continue;
+        }
+        if (canon) {
             st->fields_valid = 0;
             *out = rec;
             return VIGIL_OK;

@@ -41,13 +41,35 @@ typedef struct vigil_reader_opts {
                                      always read.  Borrowed: must outlive the
                                      reader.  Zeek TSV honours it; the other
                                      formats read every field. */
+    int (*conn_early)(void *user, const vigil_record *rec);
+                                  /* NULL: every record is returned.  Else
+                                     called for a conn record as soon as
+                                     its ts, id.orig_h, id.resp_h,
+                                     local_orig and local_resp are read
+                                     (only those are set during the call;
+                                     the record is the reader's).  A return
+                                     of 0 means the caller is done with the
+                                     record: it is counted (counts.records)
+                                     but not returned, and its other fields
+                                     are neither converted nor checked -- a
+                                     bad value there costs no record, as
+                                     with `fields`.  Any other return: the
+                                     record is read whole and returned as
+                                     usual (and may still be skipped).
+                                     Zeek TSV makes the call for lines in
+                                     Zeek's own conn column order with the
+                                     default markers (its fast path); other
+                                     lines and formats are returned whole,
+                                     without the call. */
+    void *conn_early_user;        /* passed back to conn_early */
 } vigil_reader_opts;
 
 typedef struct vigil_reader vigil_reader;
 
 /* Per-reader counters, for the caller's summary. */
 typedef struct vigil_reader_counts {
-    uint64_t records;                       /* records returned */
+    uint64_t records;                       /* records returned (or taken
+                                               by conn_early) */
     uint64_t skipped;                       /* records skipped, all reasons */
     uint64_t by_reason[VIGIL_SKIP__COUNT];  /* skipped per reason */
     uint64_t lines;                         /* lines (packets for pcap) seen */
