@@ -606,8 +606,8 @@ struct vigil__agg {
     uint64_t noise;               /* to/from noise addresses */
     double in_first, in_last;     /* span of every record accounted */
     int any_ts;                   /* in_first/in_last are set */
-    /* vigil__agg_conn_early's kept connection: the sides it found (and
-     * counted), for the add of the same record right after. */
+    /* vigil__agg_conn_early's kept connection: the sides it found, for
+     * the add of the same record right after (which counts it). */
     int early_set;
     uint64_t early_line;          /* the record's line */
     uint32_t early_o, early_r;    /* its address ids */

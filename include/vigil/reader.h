@@ -46,8 +46,9 @@ typedef struct vigil_reader_opts {
                                      called for a conn record as soon as
                                      its ts, id.orig_h, id.resp_h,
                                      local_orig and local_resp are read
-                                     (only those are set during the call;
-                                     the record is the reader's).  A return
+                                     (of its conn fields only those are set
+                                     during the call; the record is the
+                                     reader's).  A return
                                      of 0 means the caller is done with the
                                      record: it is counted (counts.records)
                                      but not returned, and its other fields
