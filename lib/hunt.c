@@ -170,6 +170,12 @@ static vigil_status agg_for_day(hunt_worker *w, double ts, vigil__agg **out)
     return VIGIL_OK;
 }
 
+/* Whether ts falls outside --since/--until. */
+static int out_of_window(const vigil_hunt_opts *o, double ts)
+{
+    return (o->has_since && ts < o->since) || (o->has_until && ts >= o->until);
+}
+
 /* With --since/--until, a conn record outside them goes on to the loop
  * below, which counts it; the others go to the aggregate's own
  * conn_early (vigil__agg_conn_early, directly when there is no window). */
@@ -181,7 +187,7 @@ typedef struct early_ctx {
 static int hunt_conn_early(void *user, const vigil_record *rec)
 {
     early_ctx *x = user;
-    if ((x->o->has_since && rec->ts < x->o->since) || (x->o->has_until && rec->ts >= x->o->until)) return 1;
+    if (out_of_window(x->o, rec->ts)) return 1;
     return vigil__agg_conn_early(x->agg, rec);
 }
 
@@ -203,7 +209,6 @@ static void hunt_file(hunt_worker *w, size_t fi)
         ro.conn_early = window ? hunt_conn_early : vigil__agg_conn_early;
         ro.conn_early_user = window ? (void *)&ec : (void *)w->agg;
         vigil__agg_conn_early_clear(w->agg);
-        (void)vigil__agg_conn_early_taken(w->agg);
     }
     vigil_reader *r = NULL;
     errno = 0;
@@ -241,7 +246,7 @@ static void hunt_file(hunt_worker *w, size_t fi)
             maybe_progress(sh, 0, 0);
             if (atomic_load(&sh->stop)) break;
         }
-        if ((o->has_since && rec->ts < o->since) || (o->has_until && rec->ts >= o->until)) {
+        if (out_of_window(o, rec->ts)) {
             out_of_range++;
             continue;
         }
